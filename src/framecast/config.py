@@ -1,0 +1,223 @@
+"""Settings: the only reader of the environment.
+
+Everything else receives a ``Settings`` (or one of its parts) from its caller.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from framecast.errors import ConfigError
+
+ENCODERS = ("auto", "nvenc", "x264")
+X264_PRESETS = (
+    "ultrafast",
+    "superfast",
+    "veryfast",
+    "faster",
+    "fast",
+    "medium",
+    "slow",
+    "slower",
+    "veryslow",
+)
+NVENC_PRESETS = ("p1", "p2", "p3", "p4", "p5", "p6", "p7")
+
+
+@dataclass(frozen=True)
+class EncoderConfig:
+    """How clips are encoded (the worker's part of the settings)."""
+
+    ffmpeg_binary: str | None = None  # None: the imageio-ffmpeg wheel's binary
+    encoder: str = "auto"  # auto | nvenc | x264
+    x264_preset: str = "veryfast"  # chosen by bench/bench_presets.py, see README
+    x264_crf: int = 23
+    nvenc_preset: str = "p4"
+    nvenc_cq: int = 23
+
+
+@dataclass(frozen=True)
+class FetchConfig:
+    """Limits on downloading source images."""
+
+    allow_private: bool = False
+    max_bytes: int = 50 * 1024 * 1024
+    max_pixels: int = 100_000_000
+    timeout_seconds: float = 30.0
+    attempts: int = 3
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of the API service and the worker, read once from the environment."""
+
+    host: str = "127.0.0.1"
+    port: int = 3000
+    api_keys: tuple[str, ...] = ()
+    public_base_url: str | None = None
+    backend: str = "local"
+    data_dir: Path = Path("data")
+    output_dir: Path | None = None  # None: DATA_DIR/output
+    database_url: str | None = None  # None: sqlite:///DATA_DIR/framecast.db
+    output_ttl_seconds: float = 3600.0
+    sync_wait_seconds: float = 90.0
+    job_timeout_seconds: float = 3600.0
+    max_images: int = 500
+    max_duration_seconds: float = 60.0
+    upload_max_bytes: int = 2 * 1024**3
+    base64_upload_max_bytes: int = 512 * 1024**2
+    local_workers: int = 1
+    # worker
+    work_dir: Path | None = None  # None: the system temp dir
+    batch_size: int = 0  # 0: from the CPU quota
+    vps_upload_url: str | None = None
+    vps_api_key: str | None = None
+    encoding: EncoderConfig = field(default_factory=EncoderConfig)
+    fetch: FetchConfig = field(default_factory=FetchConfig)
+
+    @property
+    def output_path(self) -> Path:
+        return self.output_dir if self.output_dir is not None else self.data_dir / "output"
+
+    @property
+    def database_path(self) -> Path:
+        url = self.database_url or f"sqlite:///{self.data_dir / 'framecast.db'}"
+        if not url.startswith("sqlite:///"):
+            raise ConfigError(f"DATABASE_URL must be sqlite:///PATH, got {url!r}")
+        return Path(url.removeprefix("sqlite:///"))
+
+    @property
+    def internal_base_url(self) -> str:
+        """Where workers on this machine reach the API."""
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def render_batch_size(self) -> int:
+        return self.batch_size if self.batch_size > 0 else cpu_quota()
+
+    def with_changes(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read the settings from ``env`` (default: ``os.environ``), refusing bad values."""
+        env = os.environ if env is None else env
+        reader = _Reader(env)
+        settings = cls(
+            host=reader.text("HOST", "127.0.0.1"),
+            port=reader.integer("PORT", 3000, low=1, high=65535),
+            api_keys=tuple(k.strip() for k in reader.text("X_API_KEY", "").split(",") if k.strip()),
+            public_base_url=reader.text("PUBLIC_BASE_URL", "").rstrip("/") or None,
+            backend=reader.choice("FRAMECAST_BACKEND", "local", ("local",)),
+            data_dir=Path(reader.text("DATA_DIR", "data")),
+            output_dir=Path(v) if (v := reader.text("OUTPUT_DIR", "")) else None,
+            database_url=reader.text("DATABASE_URL", "") or None,
+            output_ttl_seconds=reader.number("OUTPUT_TTL_SECONDS", 3600.0, low=1),
+            sync_wait_seconds=reader.number("SYNC_WAIT_SECONDS", 90.0, low=0),
+            job_timeout_seconds=reader.number("JOB_TIMEOUT_SECONDS", 3600.0, low=1),
+            max_images=reader.integer("MAX_IMAGES", 500, low=1),
+            max_duration_seconds=reader.number("MAX_DURATION_SECONDS", 60.0, low=0.1),
+            local_workers=reader.integer("LOCAL_WORKERS", 1, low=1, high=64),
+            work_dir=Path(v) if (v := reader.text("WORK_DIR", "")) else None,
+            batch_size=reader.integer("BATCH_SIZE", 0, low=0, high=64),
+            vps_upload_url=reader.text("VPS_UPLOAD_URL", "") or None,
+            vps_api_key=reader.text("VPS_API_KEY", "") or None,
+            encoding=EncoderConfig(
+                ffmpeg_binary=reader.text("FFMPEG_BINARY", "") or None,
+                encoder=reader.choice("FRAMECAST_ENCODER", "auto", ENCODERS),
+                x264_preset=reader.choice("X264_PRESET", EncoderConfig.x264_preset, X264_PRESETS),
+                x264_crf=reader.integer("X264_CRF", 23, low=0, high=51),
+                nvenc_preset=reader.choice("NVENC_PRESET", "p4", NVENC_PRESETS),
+                nvenc_cq=reader.integer("NVENC_CQ", 23, low=0, high=51),
+            ),
+            fetch=FetchConfig(
+                allow_private=reader.boolean("FETCH_ALLOW_PRIVATE", False),
+                max_bytes=reader.integer("MAX_IMAGE_BYTES", 50 * 1024 * 1024, low=1024),
+                max_pixels=reader.integer("MAX_IMAGE_PIXELS", 100_000_000, low=1),
+                timeout_seconds=reader.number("FETCH_TIMEOUT_SECONDS", 30.0, low=0.1),
+            ),
+        )
+        if settings.public_base_url and not settings.public_base_url.startswith(
+            ("http://", "https://")
+        ):
+            raise ConfigError(
+                f"PUBLIC_BASE_URL must start with http:// or https://, got "
+                f"{settings.public_base_url!r}"
+            )
+        return settings
+
+
+def cpu_quota() -> int:
+    """CPUs this process may use: the cgroup quota when there is one, else the affinity mask."""
+    cpus = len(os.sched_getaffinity(0))
+    try:
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
+        if quota != "max":
+            cpus = min(cpus, max(1, int(int(quota) / int(period))))
+    except (OSError, ValueError):
+        try:
+            quota_us = int(Path("/sys/fs/cgroup/cpu/cpu.cfs_quota_us").read_text())
+            period_us = int(Path("/sys/fs/cgroup/cpu/cpu.cfs_period_us").read_text())
+            if quota_us > 0:
+                cpus = min(cpus, max(1, quota_us // period_us))
+        except (OSError, ValueError):
+            pass
+    return max(1, cpus)
+
+
+class _Reader:
+    """Typed reads of environment variables, each error naming the variable."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.env = env
+
+    def text(self, name: str, default: str) -> str:
+        return self.env.get(name, default).strip()
+
+    def integer(self, name: str, default: int, low: int | None = None, high: int | None = None) -> int:
+        raw = self.text(name, "")
+        try:
+            value = int(raw) if raw else default
+        except ValueError:
+            raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+        _check_range(name, value, low, high)
+        return value
+
+    def number(
+        self, name: str, default: float, low: float | None = None, high: float | None = None
+    ) -> float:
+        raw = self.text(name, "")
+        try:
+            value = float(raw) if raw else default
+        except ValueError:
+            raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+        _check_range(name, value, low, high)
+        return value
+
+    def boolean(self, name: str, default: bool) -> bool:
+        raw = self.text(name, "").lower()
+        if not raw:
+            return default
+        if raw in ("1", "true", "yes", "on"):
+            return True
+        if raw in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+    def choice(self, name: str, default: str, allowed: tuple[str, ...]) -> str:
+        value = self.text(name, default).lower() or default
+        if value not in allowed:
+            raise ConfigError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
+        return value
+
+
+def _check_range(name: str, value: float, low: float | None, high: float | None) -> None:
+    if low is not None and value < low:
+        raise ConfigError(f"{name} must be at least {low}, got {value}")
+    if high is not None and value > high:
+        raise ConfigError(f"{name} must be at most {high}, got {value}")

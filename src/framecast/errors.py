@@ -1,0 +1,94 @@
+"""framecast's exceptions.
+
+Foreign errors (httpx, ffmpeg, Pillow, sqlite3) are translated into these where they enter,
+chained with ``from exc``. Each class knows the HTTP status it maps to when it reaches a client.
+
+    FramecastError
+    ├── ConfigError        a setting is missing, malformed or unsafe (raised at start-up)
+    ├── InputError         a request or a worker job is invalid                       400
+    ├── AuthError          a missing or wrong API key or upload token                 401
+    ├── NotFound           no such job or file                                        404
+    ├── Conflict           the request clashes with the resource's state              409
+    ├── Gone               the file existed but has expired                           410
+    ├── PayloadTooLarge    a body over its size limit                                 413
+    ├── BackendError       the backend could not run or track a job                   502
+    └── ItemError          one item of a job failed; the message is for the user
+        ├── FetchError     the source could not be downloaded
+        ├── ImageError     the download is not a usable image
+        ├── RenderError    ffmpeg failed (exit code and the tail of its stderr)
+        └── UploadError    the finished clip could not be stored
+"""
+
+from __future__ import annotations
+
+
+class FramecastError(Exception):
+    """Base of every framecast error."""
+
+    status_code = 500
+    code = "internal_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ConfigError(FramecastError):
+    code = "config_error"
+
+
+class InputError(FramecastError):
+    status_code = 400
+    code = "invalid_request"
+
+
+class AuthError(FramecastError):
+    status_code = 401
+    code = "unauthorized"
+
+
+class NotFound(FramecastError):
+    status_code = 404
+    code = "not_found"
+
+
+class Conflict(FramecastError):
+    status_code = 409
+    code = "conflict"
+
+
+class Gone(FramecastError):
+    status_code = 410
+    code = "gone"
+
+
+class PayloadTooLarge(FramecastError):
+    status_code = 413
+    code = "payload_too_large"
+
+
+class BackendError(FramecastError):
+    status_code = 502
+    code = "backend_error"
+
+
+class ItemError(FramecastError):
+    """One item failed; the others go on."""
+
+    code = "item_failed"
+
+
+class FetchError(ItemError):
+    code = "fetch_failed"
+
+
+class ImageError(ItemError):
+    code = "bad_image"
+
+
+class RenderError(ItemError):
+    code = "render_failed"
+
+
+class UploadError(ItemError):
+    code = "upload_failed"
