@@ -122,6 +122,10 @@ class Settings:
             job_timeout_seconds=reader.number("JOB_TIMEOUT_SECONDS", 3600.0, low=1),
             max_images=reader.integer("MAX_IMAGES", 500, low=1),
             max_duration_seconds=reader.number("MAX_DURATION_SECONDS", 60.0, low=0.1),
+            upload_max_bytes=reader.integer("UPLOAD_MAX_BYTES", 2 * 1024**3, low=1024),
+            base64_upload_max_bytes=reader.integer(
+                "BASE64_UPLOAD_MAX_BYTES", 512 * 1024**2, low=1024
+            ),
             local_workers=reader.integer("LOCAL_WORKERS", 1, low=1, high=64),
             work_dir=Path(v) if (v := reader.text("WORK_DIR", "")) else None,
             batch_size=reader.integer("BATCH_SIZE", 0, low=0, high=64),

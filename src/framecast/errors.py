@@ -21,6 +21,8 @@ chained with ``from exc``. Each class knows the HTTP status it maps to when it r
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class FramecastError(Exception):
     """Base of every framecast error."""
@@ -92,3 +94,18 @@ class RenderError(ItemError):
 
 class UploadError(ItemError):
     code = "upload_failed"
+
+
+def describe_validation_errors(errors: list[Any]) -> str:
+    """pydantic's errors as ``images[2].duracao: Input should be greater than 0; …``."""
+    return "; ".join(f"{field_path(e['loc'])}: {e['msg']}" for e in errors)
+
+
+def field_path(loc: tuple[Any, ...] | list[Any]) -> str:
+    """``("body", "images", 2, "duracao")`` → ``images[2].duracao``."""
+    path = ""
+    for part in loc:
+        if part == "body" and not path:
+            continue
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path or "body"

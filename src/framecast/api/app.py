@@ -1,0 +1,52 @@
+"""The app factory: ``create_app(settings)`` builds the API with everything it holds."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from framecast.api.credentials import load_or_create_api_keys, load_or_create_secret
+from framecast.api.deps import Services
+from framecast.api.error_handlers import install_error_handlers
+from framecast.api.routes import ROUTERS
+from framecast.backends.base import Backend
+from framecast.backends.local import LocalBackend
+from framecast.config import Settings
+from framecast.jobs.service import JobService
+from framecast.jobs.store import JobStore
+from framecast.jobs.upload_token import UploadTokens
+from framecast.storage.local import LocalStorage
+
+
+def create_app(settings: Settings, backend: Backend | None = None) -> FastAPI:
+    """The API service; ``backend`` defaults to the one the settings name."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        api_keys = load_or_create_api_keys(settings)
+        store = JobStore(settings.database_path)
+        storage = LocalStorage(settings.output_path, settings.public_base_url)
+        tokens = UploadTokens(load_or_create_secret(settings.data_dir, "upload_token_secret"))
+        runner = backend if backend is not None else LocalBackend(settings)
+        jobs = JobService(settings, store, runner, storage, tokens)
+        app.state.services = Services(settings, api_keys, jobs, storage)
+        await jobs.start()
+        try:
+            yield
+        finally:
+            await jobs.close()
+            await runner.close()
+            store.close()
+
+    app = FastAPI(
+        title="framecast",
+        summary="Batches of still images in, smooth Ken Burns clips out, only URLs back.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    return app

@@ -1,0 +1,63 @@
+"""API keys and the upload-token secret: configured, or generated once and kept under DATA_DIR."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from framecast.config import Settings
+from framecast.errors import AuthError, ConfigError
+
+log = logging.getLogger("framecast.api")
+
+PLACEHOLDER_KEYS = {"changeme", "change-me", "your-api-key", "secret", "xxx"}
+
+
+def load_or_create_api_keys(settings: Settings) -> tuple[str, ...]:
+    """X_API_KEY's keys; with none set, a key generated on first start and printed."""
+    for key in settings.api_keys:
+        if key.lower() in PLACEHOLDER_KEYS or len(key) < 8:
+            raise ConfigError(
+                "X_API_KEY holds a placeholder or a key shorter than 8 characters; set real keys"
+                " (or unset it to have one generated)"
+            )
+    if settings.api_keys:
+        return settings.api_keys
+    path = settings.data_dir / "api_key"
+    if path.exists():
+        key = path.read_text().strip()
+        log.warning("api key loaded from %s (set X_API_KEY to choose your own)", path)
+    else:
+        key = _write_secret(path, secrets.token_urlsafe(32).encode()).decode()
+        log.warning("api key generated: %s (stored in %s; send it as X-API-Key)", key, path)
+    return (key,)
+
+
+def load_or_create_secret(data_dir: Path, name: str) -> bytes:
+    """A random secret kept in DATA_DIR/name, so it survives restarts."""
+    path = data_dir / name
+    if path.exists():
+        return path.read_bytes()
+    return _write_secret(path, secrets.token_bytes(32))
+
+
+def check_api_key(presented: str | None, keys: tuple[str, ...]) -> None:
+    """Raise AuthError unless ``presented`` is one of ``keys`` (constant time per key)."""
+    if not presented:
+        raise AuthError("X-API-Key: header missing")
+    matched = False
+    for key in keys:
+        matched |= hmac.compare_digest(presented.encode(), key.encode())
+    if not matched:
+        raise AuthError("X-API-Key: wrong key")
+
+
+def _write_secret(path: Path, value: bytes) -> bytes:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(value)
+    return value

@@ -1,0 +1,44 @@
+"""Every error leaves the API as JSON ``{"error": code, "message": text}``."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from framecast.errors import FramecastError, describe_validation_errors
+
+log = logging.getLogger("framecast.api")
+
+
+def error_response(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": code, "message": message}, status_code=status)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(FramecastError)
+    async def framecast_error(request: Request, exc: FramecastError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "ApiKey"} if exc.status_code == 401 else None
+        response = error_response(exc.status_code, exc.code, exc.message)
+        response.headers.update(headers or {})
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = list(exc.errors())
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return error_response(400, "invalid_json", "body: not valid JSON")
+        return error_response(400, "invalid_request", describe_validation_errors(errors))
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return error_response(exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def crash(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("request crashed path=%s", request.url.path)
+        return error_response(500, "internal_error", "internal error; see the service log")

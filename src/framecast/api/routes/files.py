@@ -1,0 +1,23 @@
+"""``GET /output/{job_id}/{name}``: clips in local storage, with Range support; expired → 410."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import FileResponse
+
+from framecast.api.deps import ServicesDep
+from framecast.errors import NotFound
+
+router = APIRouter(tags=["files"])
+
+
+@router.get("/output/{job_id}/{name}")
+async def get_clip(job_id: str, name: str, services: ServicesDep) -> FileResponse:
+    """Download a clip (no key needed: the URL is the capability, as in the original)."""
+    services.jobs.check_servable(job_id)
+    if name.startswith("."):
+        raise NotFound(f"no file {name!r}")  # temp files of uploads in progress
+    path = services.storage.path(f"{job_id}/{name}")
+    if not path.is_file():
+        raise NotFound(f"no file {job_id}/{name}")
+    return FileResponse(path, media_type="video/mp4")

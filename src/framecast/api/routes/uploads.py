@@ -1,0 +1,75 @@
+"""Uploads: ``PUT /upload/{job_id}/{item}`` for workers, ``POST /upload/video`` (the original)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request
+
+from framecast.api.deps import ApiKeyDep, ServicesDep
+from framecast.api.schemas import Base64UploadCreate, UploadPublic
+from framecast.errors import AuthError, InputError, PayloadTooLarge
+from framecast.jobs.model import Item
+
+router = APIRouter(tags=["uploads"])
+
+
+@router.put("/upload/{job_id}/{item}", response_model=UploadPublic)
+async def put_clip(
+    job_id: str,
+    item: int,
+    request: Request,
+    services: ServicesDep,
+    authorization: Annotated[str | None, Header()] = None,
+    x_content_sha256: Annotated[str | None, Header()] = None,
+) -> UploadPublic:
+    """Store one rendered clip of a job (raw MP4 body), authorised by the job's upload token."""
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise AuthError("Authorization: expected 'Bearer <upload token>'")
+    services.jobs.tokens.verify(token, job_id, services.jobs.clock())
+    _check_length(request, services.settings.upload_max_bytes)
+    stored = await services.jobs.store_clip(job_id, item, request.stream(), x_content_sha256)
+    return _public(stored)
+
+
+@router.post("/upload/video", response_model=UploadPublic)
+async def post_base64(request: Request, services: ServicesDep, _: ApiKeyDep) -> UploadPublic:
+    """The original contract: JSON ``{"id", "video_base64"}``; kept for old workers."""
+    limit = services.settings.base64_upload_max_bytes * 4 // 3 + 4096
+    _check_length(request, limit)
+    raw = bytearray()
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > limit:
+            raise PayloadTooLarge(f"body: larger than the limit of {limit} bytes")
+    try:
+        body = Base64UploadCreate.model_validate_json(bytes(raw))
+    except ValueError as exc:
+        raise InputError(f"body: expected JSON {{\"id\", \"video_base64\"}} ({exc})") from exc
+    try:
+        data = base64.b64decode(body.video_base64, validate=True)
+    except binascii.Error as exc:
+        raise InputError(f"video_base64: not valid base64 ({exc})") from exc
+    stored = await services.jobs.store_direct(body.id, _once(data))
+    return _public(stored)
+
+
+def _check_length(request: Request, limit: int) -> None:
+    length = request.headers.get("content-length")
+    if length and length.isdigit() and int(length) > limit:
+        raise PayloadTooLarge(f"body: {length} bytes is over the limit of {limit} bytes")
+
+
+async def _once(data: bytes) -> AsyncIterator[bytes]:
+    yield data
+
+
+def _public(item: Item) -> UploadPublic:
+    return UploadPublic(
+        id=item.client_id, video_url=item.video_url or "", bytes=item.bytes or 0,
+        sha256=item.sha256 or "",
+    )

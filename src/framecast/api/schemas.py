@@ -1,0 +1,166 @@
+"""Request and response shapes of the client API (``…Create`` in, ``…Public`` out)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+
+from framecast.jobs.model import ItemStatus, Job
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ImageCreate(_Body):
+    """One image of an img2vid request."""
+
+    id: str = Field(min_length=1, max_length=256, description="Your id; echoed back.")
+    image_url: str = Field(min_length=1, max_length=8192, description="http(s) URL of the image.")
+    duracao: float = Field(
+        validation_alias=AliasChoices("duracao", "duration"),
+        description="Clip duration in seconds (`duration` is accepted too).",
+    )
+
+
+class Img2VidCreate(_Body):
+    """``POST /video/img2vid``: a batch of images, each becoming one clip."""
+
+    images: list[ImageCreate]
+    width: int = Field(1920, ge=16, le=3840, multiple_of=2, description="Output width (even).")
+    height: int = Field(1080, ge=16, le=2160, multiple_of=2, description="Output height (even).")
+    fps: float = Field(24.0, ge=1, le=60, description="Frames per second.")
+    zoom: float = Field(1.25, ge=1.0, le=4.0, description="Zoom-in amount over the clip.")
+
+    def render_block(self) -> dict[str, Any]:
+        return {"width": self.width, "height": self.height, "fps": self.fps, "zoom": self.zoom}
+
+
+class Base64UploadCreate(_Body):
+    """``POST /upload/video`` (the original contract)."""
+
+    id: str = Field(min_length=1, max_length=256)
+    video_base64: str = Field(min_length=1)
+
+
+class VideoPublic(BaseModel):
+    id: str
+    video_url: str
+
+
+class FailedPublic(BaseModel):
+    id: str
+    error: str
+
+
+class ExecutionPublic(BaseModel):
+    startTime: str
+    endTime: str | None
+    durationSeconds: float | None
+
+
+class ProgressPublic(BaseModel):
+    done: int
+    failed: int
+    total: int
+
+
+class JobAccepted(BaseModel):
+    code: int = 202
+    job_id: str
+    status: str
+    status_url: str
+    message: str
+
+
+class Img2VidPublic(BaseModel):
+    code: int
+    message: str
+    job_id: str
+    status: str
+    videos: list[VideoPublic]
+    failed: list[FailedPublic]
+    execution: ExecutionPublic
+
+
+class JobPublic(Img2VidPublic):
+    operation: str
+    progress: ProgressPublic
+    created_at: str
+    started_at: str | None
+    ended_at: str | None
+    deadline_at: str
+    expired: bool
+    error: str | None
+
+
+class UploadPublic(BaseModel):
+    id: str
+    video_url: str
+    bytes: int
+    sha256: str
+
+
+def iso(ts: float | None) -> str | None:
+    return None if ts is None else datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds")
+
+
+def result_of(job: Job) -> Img2VidPublic:
+    """The synchronous response body; ``code`` and ``message`` say how many items failed."""
+    videos = [
+        VideoPublic(id=i.client_id, video_url=i.video_url or "")
+        for i in job.items
+        if i.status is ItemStatus.DONE
+    ]
+    failed = [
+        FailedPublic(id=i.client_id, error=i.error or "")
+        for i in job.items
+        if i.status is ItemStatus.FAILED
+    ]
+    total = len(job.items)
+    if not job.status.is_final:
+        code, message = 202, f"{len(videos)} of {total} videos done so far"
+    elif not failed:
+        code, message = 200, f"{total} video{'s' if total != 1 else ''} rendered"
+    elif videos:
+        code, message = 207, f"{len(videos)} of {total} videos rendered; {len(failed)} failed"
+    else:
+        code, message = 422, f"all {total} videos failed" + (f": {job.error}" if job.error else "")
+    end = job.ended_at
+    return Img2VidPublic(
+        code=code,
+        message=message,
+        job_id=job.id,
+        status=job.status.value,
+        videos=videos,
+        failed=failed,
+        execution=ExecutionPublic(
+            startTime=iso(job.created_at) or "",
+            endTime=iso(end),
+            durationSeconds=None if end is None else round(end - job.created_at, 3),
+        ),
+    )
+
+
+def job_public(job: Job) -> JobPublic:
+    result = result_of(job)
+    return JobPublic(
+        **result.model_dump(exclude={"videos", "failed", "execution"}),
+        videos=result.videos,
+        failed=result.failed,
+        execution=result.execution,
+        operation=job.operation,
+        progress=ProgressPublic(
+            done=job.count(ItemStatus.DONE),
+            failed=job.count(ItemStatus.FAILED),
+            total=len(job.items),
+        ),
+        created_at=iso(job.created_at) or "",
+        started_at=iso(job.started_at),
+        ended_at=iso(job.ended_at),
+        deadline_at=iso(job.deadline_at) or "",
+        expired=job.expired,
+        error=job.error,
+    )

@@ -1,0 +1,19 @@
+"""The backend interface: something that runs a worker job to its end."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any
+
+
+class Backend(ABC):
+    """Runs worker jobs (DESIGN's wire format) and returns the worker's output."""
+
+    name: str = "backend"
+
+    @abstractmethod
+    async def run(self, job: dict[str, Any]) -> dict[str, Any]:
+        """Run ``job`` to its end and return the worker's output; raise BackendError if it can't."""
+
+    async def close(self) -> None:
+        """Release what the backend holds (processes, clients)."""

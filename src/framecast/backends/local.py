@@ -1,0 +1,52 @@
+"""The local backend: a pool of worker processes on this machine running the worker's handle()."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from framecast.backends.base import Backend
+from framecast.config import Settings
+from framecast.errors import BackendError
+from framecast.worker.handler import handle, warm_up
+
+log = logging.getLogger("framecast.backends")
+
+
+class LocalBackend(Backend):
+    """Worker processes (spawned, so they share nothing with the API's event loop)."""
+
+    name = "local"
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=self._settings.local_workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=warm_up,
+            initargs=(self._settings,),
+        )
+
+    async def run(self, job: dict[str, Any]) -> dict[str, Any]:
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._pool, handle, job, self._settings)
+        except BrokenProcessPool as exc:
+            log.error("local worker died job_id=%s", job.get("job_id"))
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = self._new_pool()
+            raise BackendError("a local worker process died while rendering this job") from exc
+
+    async def close(self) -> None:
+        # Running renders are not waited for: unfinished jobs are resumed at the next start.
+        processes = list(getattr(self._pool, "_processes", {}).values())
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()

@@ -1,0 +1,75 @@
+"""Jobs and their items: states, and the one function that decides a job's final state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class JobStatus(str, Enum):
+    QUEUED = "queued"  # persisted and acknowledged; no backend has started it yet
+    RUNNING = "running"  # a backend is working on it
+    SUCCEEDED = "succeeded"  # every item is done
+    PARTIAL = "partial"  # some items are done, the others failed
+    FAILED = "failed"  # no item is done
+    CANCELLED = "cancelled"  # stopped on request; what was uploaded is kept
+
+    @property
+    def is_final(self) -> bool:
+        return self not in (JobStatus.QUEUED, JobStatus.RUNNING)
+
+
+class ItemStatus(str, Enum):
+    PENDING = "pending"  # not uploaded yet
+    DONE = "done"  # the clip is in storage
+    FAILED = "failed"  # it will not be produced; `error` says why
+
+
+@dataclass
+class Item:
+    """One clip of a job."""
+
+    job_id: str
+    index: int
+    client_id: str
+    source: dict[str, Any]  # what the worker needs: image_url, duration…
+    status: ItemStatus = ItemStatus.PENDING
+    error: str | None = None
+    key: str | None = None
+    bytes: int | None = None
+    sha256: str | None = None
+    video_url: str | None = None
+
+
+@dataclass
+class Job:
+    """A batch of work submitted by a client."""
+
+    id: str
+    operation: str
+    status: JobStatus
+    created_at: float
+    deadline_at: float
+    render: dict[str, Any] = field(default_factory=dict)
+    items: list[Item] = field(default_factory=list)
+    started_at: float | None = None
+    ended_at: float | None = None
+    error: str | None = None
+    expired: bool = False
+
+    def count(self, status: ItemStatus) -> int:
+        return sum(1 for item in self.items if item.status is status)
+
+    def pending_items(self) -> list[Item]:
+        return [item for item in self.items if item.status is ItemStatus.PENDING]
+
+
+def final_status(job: Job, cancelled: bool = False) -> JobStatus:
+    """The state a job ends in, from its items (pending items must be failed first)."""
+    if cancelled:
+        return JobStatus.CANCELLED
+    done = job.count(ItemStatus.DONE)
+    if done == len(job.items):
+        return JobStatus.SUCCEEDED
+    return JobStatus.PARTIAL if done else JobStatus.FAILED

@@ -1,0 +1,80 @@
+"""One clip: an image and a camera path in, an MP4 with an exact frame count out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from framecast.config import EncoderConfig
+from framecast.render.encode import ClipEncoder
+from framecast.render.frames import FrameWarper, load_image, prepare_source
+from framecast.render.motion import CameraPath, frame_count, frame_times, zoom_in
+
+__all__ = ["ClipInfo", "RenderSpec", "render_array", "render_clip", "render_frames"]
+
+
+@dataclass(frozen=True)
+class RenderSpec:
+    """What a clip looks like: output size, frame rate and camera path."""
+
+    width: int = 1920
+    height: int = 1080
+    fps: float = 24.0
+    path: CameraPath = zoom_in(1.25)
+
+    def __post_init__(self) -> None:
+        if self.width <= 0 or self.height <= 0 or self.width % 2 or self.height % 2:
+            raise ValueError(
+                f"the output size must be even and positive, got {self.width}x{self.height}"
+            )
+        if not self.fps > 0:
+            raise ValueError(f"fps must be positive, got {self.fps}")
+
+
+@dataclass(frozen=True)
+class ClipInfo:
+    """What was rendered: the frame count is exact, ``duration`` is frames / fps."""
+
+    frames: int
+    duration: float
+    width: int
+    height: int
+    fps: float
+    encoder: str
+
+
+def render_frames(rgb: np.ndarray, spec: RenderSpec, frames: int) -> Iterator[memoryview]:
+    """The ``frames`` yuv420p frames of ``rgb`` along ``spec.path``; each valid until the next."""
+    warper = FrameWarper(
+        prepare_source(rgb, spec.width, spec.height, spec.path), spec.width, spec.height
+    )
+    for t in frame_times(frames):
+        yield warper.render(spec.path.at(t))
+
+
+def render_array(
+    rgb: np.ndarray, out_path: Path, duration: float, spec: RenderSpec, encoding: EncoderConfig
+) -> ClipInfo:
+    """Render an already-decoded RGB uint8 image to ``out_path`` (an MP4)."""
+    if not duration > 0:
+        raise ValueError(f"duration must be positive, got {duration}")
+    frames = frame_count(duration, spec.fps)
+    with ClipEncoder(encoding, out_path, spec.width, spec.height, spec.fps) as encoder:
+        for frame in render_frames(rgb, spec, frames):
+            encoder.write(frame)
+    return ClipInfo(frames, frames / spec.fps, spec.width, spec.height, spec.fps, encoder.encoder)
+
+
+def render_clip(
+    image_path: Path,
+    out_path: Path,
+    duration: float,
+    spec: RenderSpec,
+    encoding: EncoderConfig,
+    max_pixels: int,
+) -> ClipInfo:
+    """Render the image at ``image_path`` to an MP4 of ``round(duration × fps)`` frames."""
+    return render_array(load_image(image_path, max_pixels), out_path, duration, spec, encoding)

@@ -1,0 +1,219 @@
+"""The ffmpeg encoder: raw yuv420p frames in through a pipe, an H.264 MP4 out, one process a clip."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import functools
+import logging
+import re
+import subprocess
+import tempfile
+from pathlib import Path
+from types import TracebackType
+from typing import IO, NoReturn
+
+import imageio_ffmpeg
+
+from framecast.config import EncoderConfig
+from framecast.errors import RenderError
+
+__all__ = [
+    "ClipEncoder",
+    "FfmpegError",
+    "choose_encoder",
+    "encode_command",
+    "encoder_args",
+    "ffmpeg_binary",
+]
+
+log = logging.getLogger("framecast.render")
+
+_STDERR_TAIL = 2000  # characters of ffmpeg's stderr carried in a RenderError
+_PROBE_TIMEOUT = 60.0
+_TAG = re.compile(r"^(\[[^\]]*\] ?)+")  # ffmpeg's "[enc:h264_nvenc @ 0x…]" line prefixes
+_F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
+_BT709 = ["-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709"]
+_BT709 += ["-color_range", "tv"]
+
+
+class FfmpegError(RenderError):
+    """ffmpeg exited badly; carries its exit code and the tail of its stderr."""
+
+    def __init__(self, message: str, exit_code: int | None, stderr_tail: str) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+        self.stderr_tail = stderr_tail
+
+
+def ffmpeg_binary(config: EncoderConfig) -> str:
+    """The ffmpeg to run: the configured one, else the imageio-ffmpeg wheel's."""
+    return config.ffmpeg_binary or imageio_ffmpeg.get_ffmpeg_exe()
+
+
+@functools.cache
+def choose_encoder(config: EncoderConfig) -> str:
+    """``h264_nvenc`` or ``libx264`` for ``config``; ``auto`` probes nvenc once per process."""
+    if config.encoder == "nvenc":
+        encoder, reason = "h264_nvenc", "forced by configuration"
+    elif config.encoder == "x264":
+        encoder, reason = "libx264", "forced by configuration"
+    else:
+        failure = _probe_nvenc(ffmpeg_binary(config))
+        encoder = "libx264" if failure else "h264_nvenc"
+        reason = f"h264_nvenc probe failed: {failure}" if failure else "h264_nvenc probe succeeded"
+    log.info('encoder chosen encoder=%s reason="%s"', encoder, reason.replace('"', "'"))
+    return encoder
+
+
+def _probe_nvenc(binary: str) -> str | None:
+    """Why a tiny h264_nvenc encode fails here, or None when it works."""
+    command = [binary, "-hide_banner", "-nostdin", "-loglevel", "error", "-f", "lavfi"]
+    command += ["-i", "color=c=black:s=256x256:r=24", "-frames:v", "3", "-c:v", "h264_nvenc"]
+    command += ["-f", "null", "-"]
+    try:
+        done = subprocess.run(command, capture_output=True, timeout=_PROBE_TIMEOUT, check=False)
+    except OSError as exc:
+        # Not an nvenc problem: no encoder at all would work, so say so now.
+        raise RenderError(f"cannot run ffmpeg {binary!r}: {exc}") from exc
+    except subprocess.TimeoutExpired:
+        return f"no answer in {_PROBE_TIMEOUT:.0f} s"
+    if done.returncode == 0:
+        return None
+    # The first line is the cause ("Cannot load libcuda.so.1"); the rest are consequences.
+    lines = [
+        _TAG.sub("", line).strip() for line in done.stderr.decode("utf-8", "replace").splitlines()
+    ]
+    cause = next((line for line in lines if line), "no diagnostics")
+    return f"exit {done.returncode}: {cause}"
+
+
+def encoder_args(encoder: str, config: EncoderConfig) -> list[str]:
+    """The codec options for ``encoder`` under ``config`` (H.264 High either way)."""
+    if encoder == "h264_nvenc":
+        quality = ["-preset", config.nvenc_preset, "-rc", "vbr", "-cq", str(config.nvenc_cq)]
+        return ["-c:v", "h264_nvenc", *quality, "-b:v", "0", "-profile:v", "high"]
+    if encoder == "libx264":
+        quality = ["-preset", config.x264_preset, "-crf", str(config.x264_crf)]
+        return ["-c:v", "libx264", *quality, "-profile:v", "high"]
+    raise ValueError(f"unknown encoder {encoder!r}")
+
+
+def encode_command(
+    config: EncoderConfig,
+    encoder: str,
+    width: int,
+    height: int,
+    fps: float,
+    output: Path | None,
+    source: str = "pipe:0",
+) -> list[str]:
+    """The ffmpeg command encoding raw yuv420p frames from ``source``; ``output`` None: discard."""
+    command = [ffmpeg_binary(config), "-hide_banner", "-nostdin", "-nostats"]
+    command += ["-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "yuv420p"]
+    command += ["-s", f"{width}x{height}", "-framerate", repr(float(fps))]
+    # Tagged on the input as well: ffmpeg takes colour properties from the frames, and output
+    # options alone leave primaries and transfer "unknown" in the stream.
+    command += [*_BT709, "-i", source, *encoder_args(encoder, config)]
+    command += ["-pix_fmt", "yuv420p", *_BT709, "-an"]
+    if output is None:
+        return [*command, "-f", "null", "-"]
+    return [*command, "-movflags", "+faststart", "-f", "mp4", "-y", str(output)]
+
+
+class ClipEncoder:
+    """One ffmpeg process encoding the frames written to it into ``output``.
+
+    Use as a context manager: a clean exit waits for ffmpeg and checks its exit status; an
+    exception kills it. Either failure deletes the partial output file.
+    """
+
+    def __init__(
+        self,
+        config: EncoderConfig,
+        output: Path | None,
+        width: int,
+        height: int,
+        fps: float,
+        encoder: str | None = None,
+    ) -> None:
+        self.encoder = encoder or choose_encoder(config)
+        self.output = output
+        self.frames = 0
+        self._finished = False
+        command = encode_command(config, self.encoder, width, height, fps, output)
+        # A file, not a pipe, for stderr: a chatty ffmpeg can never block on it.
+        self._stderr: IO[bytes] = tempfile.TemporaryFile()
+        try:
+            self._process = subprocess.Popen(
+                command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._stderr
+            )
+        except OSError as exc:
+            self._stderr.close()
+            raise RenderError(f"cannot run ffmpeg {command[0]!r}: {exc}") from exc
+        assert self._process.stdin is not None
+        self._stdin = self._process.stdin
+        with contextlib.suppress(OSError):
+            # A frame is megabytes; a larger pipe means fewer wake-ups per frame on both sides.
+            fcntl.fcntl(self._stdin.fileno(), _F_SETPIPE_SZ, 1 << 20)
+
+    def write(self, frame: bytes | memoryview) -> None:
+        """Send one raw yuv420p frame to ffmpeg."""
+        try:
+            self._stdin.write(frame)
+        except (BrokenPipeError, ValueError) as exc:
+            # ffmpeg went away mid-clip; its exit status and stderr say why.
+            self._fail(f"ffmpeg stopped reading after {self.frames} frames", exc)
+        self.frames += 1
+
+    def close(self) -> None:
+        """Finish the clip: wait for ffmpeg and raise RenderError unless it succeeded."""
+        try:
+            self._stdin.close()
+        except BrokenPipeError as exc:
+            self._fail("ffmpeg stopped reading at the end of the clip", exc)
+        code = self._process.wait()
+        if code != 0:
+            self._fail("ffmpeg failed", None)
+        self._finished = True
+        self._stderr.close()
+
+    def abort(self) -> None:
+        """Kill ffmpeg and delete the partial output."""
+        self._finished = True
+        self._process.kill()
+        with contextlib.suppress(OSError):
+            self._stdin.close()
+        self._process.wait()
+        self._stderr.close()
+        self._remove_output()
+
+    def __enter__(self) -> ClipEncoder:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc_type is None:
+            self.close()
+        elif not self._finished:
+            self.abort()
+
+    def _fail(self, what: str, cause: BaseException | None) -> NoReturn:
+        self._finished = True
+        with contextlib.suppress(OSError):
+            self._stdin.close()
+        code = self._process.wait()
+        self._stderr.seek(0)
+        tail = self._stderr.read().decode("utf-8", "replace").strip()[-_STDERR_TAIL:]
+        self._stderr.close()
+        self._remove_output()
+        message = f"{what} (exit code {code}): {tail or 'no diagnostics on stderr'}"
+        raise FfmpegError(message, code, tail) from cause
+
+    def _remove_output(self) -> None:
+        if self.output is not None:
+            self.output.unlink(missing_ok=True)

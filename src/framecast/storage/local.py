@@ -1,0 +1,75 @@
+"""Local storage: clips under OUTPUT_DIR, served by the API at /output/."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from urllib.parse import quote
+
+from framecast.errors import InputError, NotFound, PayloadTooLarge
+from framecast.storage.base import Storage, StoredObject
+
+
+class LocalStorage(Storage):
+    """Files on this machine's disk."""
+
+    def __init__(self, root: Path, public_base_url: str | None = None) -> None:
+        self.root = root.resolve()
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.public_base_url = public_base_url
+
+    def path(self, key: str) -> Path:
+        """The file behind a key; a key that would leave the root is refused."""
+        path = (self.root / key).resolve()
+        if not path.is_relative_to(self.root) or path == self.root:
+            raise NotFound(f"no file {key!r}")
+        return path
+
+    async def write(
+        self,
+        key: str,
+        chunks: AsyncIterator[bytes],
+        max_bytes: int,
+        expected_sha256: str | None = None,
+    ) -> StoredObject:
+        final = self.path(key)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        temp = final.with_name(f".{final.name}.{uuid.uuid4().hex}.part")
+        digest = hashlib.sha256()
+        size = 0
+        try:
+            with temp.open("wb") as out:
+                async for chunk in chunks:
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise PayloadTooLarge(
+                            f"body: the upload exceeds the limit of {max_bytes} bytes"
+                        )
+                    digest.update(chunk)
+                    out.write(chunk)
+            sha256 = digest.hexdigest()
+            if expected_sha256 and not hmac.compare_digest(sha256, expected_sha256.lower()):
+                raise InputError(
+                    f"X-Content-SHA256: the body's SHA-256 is {sha256}, "
+                    f"not {expected_sha256} (the upload was corrupted; retry it)"
+                )
+            os.replace(temp, final)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                temp.unlink()
+        return StoredObject(key=key, bytes=size, sha256=sha256)
+
+    def url(self, key: str) -> str:
+        path = f"/output/{quote(key)}"
+        return f"{self.public_base_url}{path}" if self.public_base_url else path
+
+    def delete(self, key: str) -> None:
+        with contextlib.suppress(FileNotFoundError, NotFound):
+            self.path(key).unlink()
+        with contextlib.suppress(OSError, NotFound):
+            self.path(key).parent.rmdir()  # only succeeds once the job's folder is empty

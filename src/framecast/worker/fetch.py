@@ -1,0 +1,247 @@
+"""Downloading source images: redirects checked hop by hop, retries, a size cap, atomic files.
+
+Every httpx error is translated into a ``FetchError`` here, with a message the user can act on
+(what failed, the HTTP status, the URL). Decoding the image is the renderer's job.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import math
+import os
+import random
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from urllib.parse import urljoin
+
+import httpx
+
+from framecast.config import FetchConfig
+from framecast.errors import FetchError, InputError
+from framecast.worker.urls import check_public_host, normalize_url, shorten_url
+
+log = logging.getLogger("framecast.worker")
+
+MAX_REDIRECTS = 5
+MAX_CONNECTIONS = 8  # downloads in flight at once per worker process
+CHUNK_BYTES = 64 * 1024
+# Read and connect timeouts apply per operation; a server trickling one byte at a time would
+# never trip them, so each attempt also has an overall deadline of this many timeouts.
+ATTEMPT_DEADLINE_FACTOR = 4
+_MB = 1024 * 1024
+# Types a server sends for an error or a web page instead of the image we asked for.
+_NOT_IMAGE_TYPES = ("text/", "application/xhtml+xml", "application/json")
+
+HostCheck = Callable[[str, int, bool], None]
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """How long to wait before retry number ``attempt`` (1-based)."""
+
+    first_seconds: float = 0.5
+    max_retry_after_seconds: float = 5.0  # a Retry-After of an hour must not stall a batch
+
+    def delay(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return min(max(retry_after, 0.0), self.max_retry_after_seconds)
+        # Jitter keeps a batch of clients that failed together from retrying together.
+        return self.first_seconds * 2 ** (attempt - 1) * random.uniform(1.0, 1.25)
+
+
+class _Retryable(Exception):
+    """A failure worth another attempt: 5xx, 429, 408, a network error or a timeout."""
+
+    def __init__(self, message: str, status: int | None = None, retry_after: float | None = None):
+        super().__init__(message)
+        self.message, self.status, self.retry_after = message, status, retry_after
+
+
+def make_client(config: FetchConfig) -> httpx.Client:
+    """An httpx client for fetching source images, shared by every download of a worker."""
+    return httpx.Client(
+        timeout=httpx.Timeout(config.timeout_seconds),
+        limits=httpx.Limits(
+            max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_CONNECTIONS
+        ),
+        headers={"User-Agent": f"framecast/{_version()}", "Accept": "image/*, */*;q=0.5"},
+        follow_redirects=False,  # every hop's host is checked by fetch_to_file
+        trust_env=False,  # settings come from Settings, never from proxy variables
+    )
+
+
+def fetch_to_file(
+    url: str,
+    dest: Path,
+    config: FetchConfig,
+    client: httpx.Client,
+    *,
+    backoff: Backoff = Backoff(),  # noqa: B008 - frozen, so one shared default is safe
+    check_host: HostCheck = check_public_host,
+) -> int:
+    """Download ``url`` to ``dest`` atomically and return the number of bytes written."""
+    try:
+        url = normalize_url(url)
+    except InputError as exc:
+        # One bad URL fails its item, not the whole job.
+        raise FetchError(exc.message) from exc
+    shown = shorten_url(url)
+    tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:8]}.part")
+    try:
+        for attempt in range(1, max(1, config.attempts) + 1):
+            try:
+                size = _attempt(url, shown, tmp, config, client, check_host)
+            except _Retryable as exc:
+                if attempt >= config.attempts:
+                    log.warning("fetch failed url=%s attempts=%d error=%s", shown, attempt, exc)
+                    raise FetchError(f"{exc.message} (after {attempt} attempts)") from exc
+                delay = backoff.delay(attempt, exc.retry_after)
+                log.info(
+                    "fetch retry url=%s attempt=%d status=%s delay=%.2f",
+                    shown,
+                    attempt + 1,
+                    exc.status or "-",
+                    delay,
+                )
+                time.sleep(delay)
+                continue
+            except FetchError as exc:
+                log.warning("fetch failed url=%s attempts=%d error=%s", shown, attempt, exc)
+                raise
+            os.replace(tmp, dest)
+            log.info("fetch done url=%s bytes=%d attempts=%d", shown, size, attempt)
+            return size
+        raise AssertionError("unreachable: the last attempt returns or raises")
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _attempt(
+    url: str, shown: str, tmp: Path, config: FetchConfig, client: httpx.Client, check: HostCheck
+) -> int:
+    """One attempt: follow redirects to the image and stream it into ``tmp``."""
+    deadline = time.monotonic() + config.timeout_seconds * ATTEMPT_DEADLINE_FACTOR
+    current = httpx.URL(url)
+    try:
+        for _hop in range(MAX_REDIRECTS + 1):
+            check(current.host, current.port or _default_port(current), config.allow_private)
+            with client.stream(
+                "GET", current, timeout=config.timeout_seconds, follow_redirects=False
+            ) as response:
+                if response.is_redirect:
+                    current = _next_hop(current, response.headers["location"], shown)
+                    continue
+                _check_response(response, shown, config.max_bytes)
+                return _stream_body(response, tmp, shown, config, deadline)
+    except httpx.TimeoutException as exc:
+        kind = type(exc).__name__
+        raise _Retryable(
+            f"image download timed out after {config.timeout_seconds:g}s ({kind}) for {shown}"
+        ) from exc
+    except httpx.TransportError as exc:
+        raise _Retryable(
+            f"image download failed: connection error ({type(exc).__name__}: {exc}) for {shown}"
+        ) from exc
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
+        raise FetchError(f"image download failed: {exc} for {shown}") from exc
+    raise FetchError(f"image download failed: more than {MAX_REDIRECTS} redirects for {shown}")
+
+
+def _next_hop(current: httpx.URL, location: str, shown: str) -> httpx.URL:
+    try:
+        # urljoin, unlike httpx.URL.join, leaves "file:///etc/passwd" as it is for the check.
+        return httpx.URL(normalize_url(urljoin(str(current), location.strip())))
+    except (InputError, httpx.InvalidURL) as exc:
+        reason = exc.message if isinstance(exc, InputError) else str(exc)
+        raise FetchError(
+            f"image download failed: {shown} redirected to a bad URL: {reason}"
+        ) from exc
+
+
+def _check_response(response: httpx.Response, shown: str, max_bytes: int) -> None:
+    """Raise unless ``response`` is a success that may carry an image within the size cap."""
+    status = response.status_code
+    if status >= 500 or status in (408, 429):
+        raise _Retryable(
+            f"image download failed: HTTP {status} {response.reason_phrase} for {shown}",
+            status,
+            _retry_after(response.headers.get("retry-after")),
+        )
+    if not 200 <= status < 300:
+        raise FetchError(
+            f"image download failed: HTTP {status} {response.reason_phrase} for {shown}"
+        )
+    media_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type.startswith(_NOT_IMAGE_TYPES):
+        raise FetchError(
+            f"image download failed: {shown} returned {media_type}, not an image "
+            "(is it a link to a web page rather than to the image file?)"
+        )
+    length = response.headers.get("content-length", "")
+    if length.isdigit() and int(length) > max_bytes:
+        raise FetchError(
+            f"image download failed: {shown} is {_megabytes(int(length))} MB, "
+            f"over the {_megabytes(max_bytes)} MB limit (MAX_IMAGE_BYTES)"
+        )
+
+
+def _stream_body(
+    response: httpx.Response, tmp: Path, shown: str, config: FetchConfig, deadline: float
+) -> int:
+    written = 0
+    with tmp.open("wb") as out:
+        # iter_bytes decodes gzip/br, so the cap also bounds a compressed "bomb".
+        for chunk in response.iter_bytes(CHUNK_BYTES):
+            written += len(chunk)
+            if written > config.max_bytes:
+                raise FetchError(
+                    f"image download failed: {shown} is larger than the "
+                    f"{_megabytes(config.max_bytes)} MB limit (MAX_IMAGE_BYTES)"
+                )
+            if time.monotonic() > deadline:
+                total = config.timeout_seconds * ATTEMPT_DEADLINE_FACTOR
+                raise _Retryable(
+                    f"image download timed out: not complete after {total:g}s for {shown}"
+                )
+            out.write(chunk)
+    if written == 0:
+        raise FetchError(f"image download failed: {shown} returned an empty body")
+    return written
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (seconds or an HTTP date); None if absent or bad."""
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        pass
+    else:
+        return seconds if math.isfinite(seconds) else None
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _default_port(url: httpx.URL) -> int:
+    return 443 if url.scheme == "https" else 80
+
+
+def _megabytes(size: int) -> str:
+    value = size / _MB
+    return f"{value:.1f}".removesuffix(".0") if value >= 1 else f"{value:.2g}"
+
+
+def _version() -> str:
+    try:
+        return metadata.version("framecast")
+    except metadata.PackageNotFoundError:
+        return "0"

@@ -1,0 +1,53 @@
+"""The worker's entry: validate a job, then delegate to its operation. Same under every backend."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+from pydantic import ValidationError
+
+from framecast.config import Settings
+from framecast.errors import InputError, describe_validation_errors
+from framecast.render.encode import choose_encoder
+from framecast.worker.fetch import make_client
+from framecast.worker.ops.img2vid import run_img2vid
+from framecast.worker.schema import WorkerJob
+from framecast.worker.upload import Uploader, uploader_for
+
+log = logging.getLogger("framecast.worker")
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+
+Operation = Callable[[WorkerJob, Settings, Uploader, httpx.Client], dict[str, Any]]
+OPERATIONS: dict[str, Operation] = {"img2vid": run_img2vid}
+UPLOAD_TIMEOUT = httpx.Timeout(120.0, connect=10.0)
+
+
+def warm_up(settings: Settings) -> None:
+    """Once per worker process: logging and the encoder probe (so it is not paid per job)."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    choose_encoder(settings.encoding)
+
+
+def handle(job_input: dict[str, Any], settings: Settings | None = None) -> dict[str, Any]:
+    """Run one worker job; a job that cannot run at all returns ``{"error": …}`` on purpose."""
+    settings = settings if settings is not None else Settings.from_env()
+    try:
+        job = WorkerJob.model_validate(job_input)
+    except ValidationError as exc:
+        return {"error": f"invalid job input: {describe_validation_errors(exc.errors())}"}
+    with make_client(settings.fetch) as fetch_client, httpx.Client(timeout=UPLOAD_TIMEOUT) as up:
+        try:
+            uploader = uploader_for(job, settings, up)
+        except InputError as exc:
+            return {"error": exc.message}
+        log.info("job started job_id=%s operation=%s items=%d", job.job_id, job.operation,
+                 len(job.items))
+        output = OPERATIONS[job.operation](job, settings, uploader, fetch_client)
+    log.info("job finished job_id=%s videos=%d failed=%d", job.job_id, len(output["videos"]),
+             len(output["failed"]))
+    return output

@@ -1,0 +1,103 @@
+"""img2vid: fetch each image, render its Ken Burns clip, upload it the moment it is encoded."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from framecast.config import Settings
+from framecast.errors import ItemError
+from framecast.render.clip import RenderSpec, render_clip
+from framecast.render.motion import zoom_in
+from framecast.worker.fetch import fetch_to_file
+from framecast.worker.schema import ImageItem, RenderBlock, WorkerJob
+from framecast.worker.upload import Uploader
+
+log = logging.getLogger("framecast.worker")
+
+DOWNLOADS_AT_ONCE = 8
+
+
+def render_spec(block: RenderBlock) -> RenderSpec:
+    """The renderer's spec for a job's render block."""
+    return RenderSpec(
+        width=block.width, height=block.height, fps=block.fps, path=zoom_in(block.zoom)
+    )
+
+
+def run_img2vid(
+    job: WorkerJob, settings: Settings, uploader: Uploader, fetch_client: httpx.Client
+) -> dict[str, Any]:
+    """Produce every item of the job; each one either uploads or is listed with its error."""
+    spec = render_spec(job.render)
+    videos: dict[int, dict[str, Any]] = {}
+    failed: dict[int, dict[str, Any]] = {}
+    with (
+        tempfile.TemporaryDirectory(prefix=f"framecast-{job.job_id}-", dir=settings.work_dir) as tmp,
+        ThreadPoolExecutor(DOWNLOADS_AT_ONCE, thread_name_prefix="fetch") as downloads,
+        ThreadPoolExecutor(settings.render_batch_size, thread_name_prefix="render") as renders,
+    ):
+        work = Path(tmp)
+        sources = {
+            item.index: downloads.submit(
+                fetch_to_file, item.image_url, work / f"{item.index}.src", settings.fetch,
+                fetch_client,
+            )
+            for item in job.items
+        }
+        clips = {
+            item.index: renders.submit(
+                _produce, item, sources[item.index], work, spec, settings, uploader, job.job_id
+            )
+            for item in job.items
+        }
+        for item in job.items:
+            try:
+                videos[item.index] = clips[item.index].result()
+            except ItemError as exc:
+                failed[item.index] = {"id": item.id, "index": item.index, "error": exc.message}
+            except Exception as exc:  # a bug must cost one item, never the batch
+                log.exception("item crashed job_id=%s item=%d", job.job_id, item.index)
+                failed[item.index] = {
+                    "id": item.id,
+                    "index": item.index,
+                    "error": f"internal error while producing this clip ({type(exc).__name__})",
+                }
+    return {
+        "videos": [{**videos[i], "index": i} for i in sorted(videos)],
+        "failed": [failed[i] for i in sorted(failed)],
+    }
+
+
+def _produce(
+    item: ImageItem,
+    source: Future[int],
+    work: Path,
+    spec: RenderSpec,
+    settings: Settings,
+    uploader: Uploader,
+    job_id: str,
+) -> dict[str, Any]:
+    source_path = work / f"{item.index}.src"
+    clip_path = work / f"{item.index}.mp4"
+    try:
+        source.result()
+        info = render_clip(
+            source_path, clip_path, item.duration, spec, settings.encoding,
+            settings.fetch.max_pixels,
+        )
+        result = uploader.upload(item, clip_path)
+        log.info(
+            "clip uploaded job_id=%s item=%d frames=%d bytes=%s",
+            job_id, item.index, info.frames, result["bytes"],
+        )
+        return result
+    finally:
+        # Disk stays bounded by the batch size, not the job size.
+        source_path.unlink(missing_ok=True)
+        clip_path.unlink(missing_ok=True)

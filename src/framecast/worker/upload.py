@@ -1,0 +1,120 @@
+"""Sending finished clips to storage: the job's upload block, or the VPS fallback."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+import time
+from pathlib import Path
+from typing import Any, Protocol
+
+import httpx
+
+from framecast.config import Settings
+from framecast.errors import InputError, UploadError
+from framecast.worker.schema import ImageItem, WorkerJob
+
+log = logging.getLogger("framecast.worker")
+
+ATTEMPTS = 4
+BACKOFF_SECONDS = 0.5
+
+
+class Uploader(Protocol):
+    def upload(self, item: ImageItem, clip: Path) -> dict[str, Any]:
+        """Store ``clip`` and return ``{"id", "video_url", "bytes", "sha256"}``."""
+        ...
+
+
+class ApiUploader:
+    """``PUT {url}/{index}`` with the job's upload token; the body is streamed from disk."""
+
+    def __init__(self, url: str, token: str, client: httpx.Client) -> None:
+        self._url = url.rstrip("/")
+        self._token = token
+        self._client = client
+
+    def upload(self, item: ImageItem, clip: Path) -> dict[str, Any]:
+        sha256 = _sha256(clip)
+        headers = {
+            "Authorization": f"Bearer {self._token}",
+            "Content-Type": "video/mp4",
+            "X-Content-SHA256": sha256,
+        }
+
+        def send() -> httpx.Response:
+            with clip.open("rb") as body:
+                return self._client.put(f"{self._url}/{item.index}", content=body, headers=headers)
+
+        result = _with_retries(send, item)
+        return {"id": item.id, **{k: result[k] for k in ("video_url", "bytes", "sha256")}}
+
+
+class VpsUploader:
+    """The original contract: ``POST VPS_UPLOAD_URL`` with ``X-API-Key`` and base64 JSON."""
+
+    def __init__(self, url: str, api_key: str, client: httpx.Client) -> None:
+        self._url = url
+        self._api_key = api_key
+        self._client = client
+
+    def upload(self, item: ImageItem, clip: Path) -> dict[str, Any]:
+        data = clip.read_bytes()
+        body = {"id": item.id, "video_base64": base64.b64encode(data).decode()}
+        result = _with_retries(
+            lambda: self._client.post(self._url, json=body, headers={"X-API-Key": self._api_key}),
+            item,
+        )
+        return {
+            "id": item.id,
+            "video_url": result["video_url"],
+            "bytes": len(data),
+            "sha256": hashlib.sha256(data).hexdigest(),
+        }
+
+
+def uploader_for(job: WorkerJob, settings: Settings, client: httpx.Client) -> Uploader:
+    """The job's own upload target, else the worker's VPS_* fallback, else a clear error."""
+    if job.upload is not None:
+        return ApiUploader(job.upload.url, job.upload.token, client)
+    if settings.vps_upload_url and settings.vps_api_key:
+        return VpsUploader(settings.vps_upload_url, settings.vps_api_key, client)
+    raise InputError(
+        "upload: the job has no upload block and the worker has no VPS_UPLOAD_URL / VPS_API_KEY;"
+        " there is nowhere to send the clips"
+    )
+
+
+def _with_retries(send: Any, item: ImageItem) -> dict[str, Any]:
+    """Retry network errors and 5xx/429 with backoff; other statuses fail at once."""
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            response = send()
+        except httpx.HTTPError as exc:
+            problem = f"{type(exc).__name__}: {exc}"
+        else:
+            if response.is_success:
+                return dict(response.json())
+            problem = f"HTTP {response.status_code}: {_message(response)}"
+            if response.status_code < 500 and response.status_code != 429:
+                break
+        if attempt < ATTEMPTS:
+            log.warning("upload retry item=%s attempt=%d problem=%s", item.index, attempt, problem)
+            time.sleep(BACKOFF_SECONDS * 2 ** (attempt - 1))
+    raise UploadError(f"clip upload failed: {problem}")
+
+
+def _message(response: httpx.Response) -> str:
+    try:
+        return str(response.json().get("message", response.text[:200]))
+    except ValueError:
+        return response.text[:200]
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()

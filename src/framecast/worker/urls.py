@@ -1,0 +1,147 @@
+"""Source URLs: normalising what automation tools send, and refusing non-public addresses.
+
+n8n, Make and hand-written scripts send image URLs with spaces, accents and stray newlines in
+them. Those are repaired here rather than rejected; only a URL that cannot be fetched at all
+(no host, a scheme other than http/https) is an ``InputError``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import socket
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import idna
+
+from framecast.errors import FetchError, InputError
+
+# Characters left as they are in each part (RFC 3986 sub-delims, ":" and "@", plus "%" so that
+# existing escapes survive); everything else, spaces and non-ASCII included, is percent-encoded.
+_PATH_SAFE = "/:@!$&'()*+,;=-._~%"
+_QUERY_SAFE = _PATH_SAFE + "?"
+_USERINFO_SAFE = "!$&'()*+,;=-._~%:"
+_STRAY = re.compile(r"[\r\n\t]")
+# A "%" that does not start a valid escape is a literal percent sign: encode it, so that the
+# result is a valid URL and a valid "%20" is never encoded twice.
+_LONE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+# NAT64 (RFC 6052): on an IPv6-only network every IPv4 host resolves into this prefix.
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def normalize_url(raw: str) -> str:
+    """Return ``raw`` as a valid http(s) URL, or raise ``InputError`` saying why it cannot be."""
+    text = _STRAY.sub("", raw).strip()
+    if not text:
+        raise InputError("image URL is empty")
+    parts = urlsplit(text)
+    scheme = parts.scheme.lower()
+    if not scheme or "://" not in text:
+        raise InputError(f"image URL must start with http:// or https://, got {_clip(text)!r}")
+    if scheme not in ("http", "https"):
+        raise InputError(
+            f"image URL scheme {scheme!r} is not supported: only http and https are accepted"
+        )
+    netloc = _netloc(parts.netloc, text)
+    return urlunsplit(
+        (
+            scheme,
+            netloc,
+            _quote(parts.path, _PATH_SAFE),
+            _quote(parts.query, _QUERY_SAFE),
+            _quote(parts.fragment, _QUERY_SAFE),
+        )
+    )
+
+
+def check_public_host(host: str, port: int, allow_private: bool) -> None:
+    """Raise ``FetchError`` unless every address ``host`` resolves to is a public one."""
+    if allow_private:
+        return
+    host = host.strip("[]")  # an IPv6 literal may arrive still bracketed
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise FetchError(f"could not resolve host {host}: {reason}") from exc
+    for info in infos:
+        # A link-local IPv6 address comes back with its zone ("fe80::1%eth0").
+        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+        if not is_public_address(address):
+            raise FetchError(
+                f"host {host} resolves to {address}, which is not a public address; "
+                "set FETCH_ALLOW_PRIVATE=true to allow private and local addresses"
+            )
+
+
+def is_public_address(address: IPAddress) -> bool:
+    """Whether ``address`` is globally routable (not private, loopback, link-local, ...)."""
+    if isinstance(address, ipaddress.IPv6Address):
+        # Addresses that carry an IPv4 address reach that address: judge it instead.
+        embedded = address.ipv4_mapped or address.sixtofour
+        if embedded is None and address.teredo is not None:
+            embedded = address.teredo[1]
+        if embedded is None and address in _NAT64:
+            embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+        if embedded is not None:
+            return is_public_address(embedded)
+    return address.is_global and not (
+        address.is_private
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_multicast
+        or address.is_reserved
+        or address.is_unspecified
+    )
+
+
+def shorten_url(url: str, limit: int = 120) -> str:
+    """``url`` cut to ``limit`` characters for messages and logs, dropping a long query first."""
+    if len(url) <= limit:
+        return url
+    # A long query is usually a signature or a token: it helps nobody and should not be logged.
+    base, sep, _ = url.partition("?")
+    if sep:
+        base += "?…"
+    if len(base) <= limit:
+        return base
+    head = (limit - 1) * 2 // 3
+    return base[:head] + "…" + base[-(limit - 1 - head) :]
+
+
+def _netloc(netloc: str, text: str) -> str:
+    userinfo, at, hostport = netloc.rpartition("@")
+    if hostport.startswith("["):  # IPv6 literal: "[::1]:8080"
+        host, _, rest = hostport[1:].partition("]")
+        port = rest.removeprefix(":")
+        host = f"[{host.lower()}]"
+    else:
+        host, _, port = hostport.partition(":")
+        host = _encode_host(host.rstrip("."), text) if host.rstrip(".") else ""
+    if not host or host == "[]":
+        raise InputError(f"image URL has no host: {_clip(text)!r}")
+    if port and not (port.isdigit() and 0 < int(port) < 65536):
+        raise InputError(f"image URL has an invalid port {port!r}: {_clip(text)!r}")
+    userinfo = _quote(userinfo, _USERINFO_SAFE) + at
+    return f"{userinfo}{host}:{port}" if port else f"{userinfo}{host}"
+
+
+def _encode_host(host: str, text: str) -> str:
+    if host.isascii():
+        if not re.fullmatch(r"[A-Za-z0-9._~!$&'()*+,;=%-]+", host):
+            raise InputError(f"image URL has an invalid host {host!r}: {_clip(text)!r}")
+        return host.lower()
+    try:
+        return str(idna.encode(host, uts46=True).decode("ascii"))
+    except idna.IDNAError as exc:
+        raise InputError(f"image URL has an invalid host {host!r}: {exc}") from exc
+
+
+def _quote(part: str, safe: str) -> str:
+    return quote(_LONE_PERCENT.sub("%25", part), safe=safe)
+
+
+def _clip(text: str) -> str:
+    return shorten_url(text, 80)

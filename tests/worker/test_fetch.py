@@ -1,0 +1,208 @@
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from framecast.config import FetchConfig
+from framecast.errors import FetchError
+from framecast.worker.fetch import Backoff, fetch_to_file, make_client
+from framecast.worker.urls import check_public_host
+from tests.support.http_server import MediaServer
+
+IMAGE = bytes(range(256)) * 400  # 100 KiB: more than one chunk
+FAST = Backoff(first_seconds=0.01, max_retry_after_seconds=2.0)
+LOCAL = FetchConfig(allow_private=True, timeout_seconds=5.0, attempts=3)
+
+
+@pytest.fixture
+def server() -> Iterator[MediaServer]:
+    with MediaServer() as media:
+        yield media
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[httpx.Client]:
+    with make_client(LOCAL) as http:
+        yield http
+
+
+def fetch(url: str, dest: Path, client: httpx.Client, **changes: Any) -> int:
+    config = FetchConfig(**{**LOCAL.__dict__, **changes})
+    return fetch_to_file(url, dest, config, client, backoff=FAST)
+
+
+def test_success_writes_exactly_the_bytes_served(server, client, tmp_path) -> None:
+    server.add("/a.jpg", IMAGE)
+    assert fetch(server.url("/a.jpg"), tmp_path / "a.jpg", client) == len(IMAGE)
+    assert (tmp_path / "a.jpg").read_bytes() == IMAGE
+    assert [p.name for p in tmp_path.iterdir()] == ["a.jpg"]
+
+
+def test_url_with_spaces_and_accents_is_fetched(server, client, tmp_path) -> None:
+    server.add("/photos/my café.jpg", IMAGE)
+    fetch(server.url("/photos/my café.jpg\n"), tmp_path / "a.jpg", client)
+    assert server.hits["/photos/my café.jpg"] == 1
+
+
+def test_requests_carry_the_framecast_user_agent(server, client, tmp_path) -> None:
+    server.add("/a.jpg", IMAGE)
+    fetch(server.url("/a.jpg"), tmp_path / "a.jpg", client)
+    assert server.requests[0].headers["User-Agent"].startswith("framecast/")
+
+
+@pytest.mark.parametrize("content_type", ["", "application/octet-stream", "image/webp"])
+def test_image_and_untyped_bodies_are_accepted(server, client, tmp_path, content_type) -> None:
+    server.add("/a", IMAGE, content_type=content_type)
+    assert fetch(server.url("/a"), tmp_path / "a.jpg", client) == len(IMAGE)
+
+
+def test_404_fails_at_once_naming_the_status_and_url(server, client, tmp_path) -> None:
+    url = server.url("/missing.jpg")
+    with pytest.raises(FetchError, match=f"HTTP 404 Not Found for {url}"):
+        fetch(url, tmp_path / "a.jpg", client)
+    assert server.hits["/missing.jpg"] == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_503_twice_then_200_succeeds_on_the_third_attempt(server, client, tmp_path) -> None:
+    server.add_flaky("/a.jpg", IMAGE, failures=2, status=503)
+    assert fetch(server.url("/a.jpg"), tmp_path / "a.jpg", client) == len(IMAGE)
+    assert server.hits["/a.jpg"] == 3
+
+
+def test_persistent_5xx_fails_after_the_configured_attempts(server, client, tmp_path) -> None:
+    server.add_flaky("/a.jpg", IMAGE, failures=10, status=502)
+    with pytest.raises(FetchError, match=r"HTTP 502 Bad Gateway .* \(after 2 attempts\)"):
+        fetch(server.url("/a.jpg"), tmp_path / "a.jpg", client, attempts=2)
+    assert server.hits["/a.jpg"] == 2
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_retries_are_logged_as_one_line_events(server, client, tmp_path, caplog) -> None:
+    server.add_flaky("/a.jpg", IMAGE, failures=1, status=503)
+    with caplog.at_level(logging.INFO, logger="framecast.worker"):
+        fetch(server.url("/a.jpg"), tmp_path / "a.jpg", client)
+    assert f"fetch retry url={server.url('/a.jpg')} attempt=2 status=503" in caplog.text
+
+
+def test_429_waits_for_retry_after(server, client, tmp_path) -> None:
+    server.add_flaky("/a.jpg", IMAGE, failures=1, status=429, failure_headers={"Retry-After": "1"})
+    started = time.monotonic()
+    fetch(server.url("/a.jpg"), tmp_path / "a.jpg", client)
+    assert time.monotonic() - started >= 0.95
+    assert server.hits["/a.jpg"] == 2
+
+
+def test_a_long_retry_after_is_capped(server, client, tmp_path) -> None:
+    server.add_flaky(
+        "/a.jpg", IMAGE, failures=1, status=429, failure_headers={"Retry-After": "3600"}
+    )
+    backoff = Backoff(first_seconds=0.01, max_retry_after_seconds=0.1)
+    started = time.monotonic()
+    fetch_to_file(server.url("/a.jpg"), tmp_path / "a.jpg", LOCAL, client, backoff=backoff)
+    assert time.monotonic() - started < 2
+
+
+def test_content_length_over_the_cap_is_refused_before_download(server, client, tmp_path) -> None:
+    server.add("/big.jpg", b"x" * (2 * 1024 * 1024))
+    with pytest.raises(FetchError, match="over the 1 MB limit"):
+        fetch(server.url("/big.jpg"), tmp_path / "a.jpg", client, max_bytes=1024 * 1024)
+    assert server.hits["/big.jpg"] == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_body_over_the_cap_without_length_is_cut_off(server, client, tmp_path) -> None:
+    server.add("/big.jpg", b"x" * (2 * 1024 * 1024), content_length=False)
+    with pytest.raises(FetchError, match="larger than the 1 MB limit"):
+        fetch(server.url("/big.jpg"), tmp_path / "a.jpg", client, max_bytes=1024 * 1024)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failed_download_leaves_an_existing_file_alone(server, client, tmp_path) -> None:
+    (tmp_path / "a.jpg").write_bytes(b"previous")
+    with pytest.raises(FetchError):
+        fetch(server.url("/missing.jpg"), tmp_path / "a.jpg", client)
+    assert (tmp_path / "a.jpg").read_bytes() == b"previous"
+
+
+def test_an_html_page_is_not_an_image(server, client, tmp_path) -> None:
+    server.add("/share/abc", b"<html>sign in</html>", content_type="text/html; charset=utf-8")
+    with pytest.raises(FetchError, match="returned text/html, not an image"):
+        fetch(server.url("/share/abc"), tmp_path / "a.jpg", client)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_empty_body_is_refused(server, client, tmp_path) -> None:
+    server.add("/empty.jpg", b"")
+    with pytest.raises(FetchError, match="empty body"):
+        fetch(server.url("/empty.jpg"), tmp_path / "a.jpg", client)
+
+
+def test_a_slow_server_times_out(server, client, tmp_path) -> None:
+    server.add_slow("/slow.jpg", IMAGE, delay=3.0)
+    started = time.monotonic()
+    with pytest.raises(FetchError, match=r"timed out after 0.2s"):
+        fetch(server.url("/slow.jpg"), tmp_path / "a.jpg", client, timeout_seconds=0.2, attempts=1)
+    assert time.monotonic() - started < 2
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_refused_connection_is_retried_then_reported(client, tmp_path) -> None:
+    with MediaServer() as gone:
+        url = gone.url("/a.jpg")  # nothing listens on this port once the server is closed
+    with pytest.raises(FetchError, match=r"connection error .* \(after 2 attempts\)"):
+        fetch(url, tmp_path / "a.jpg", client, attempts=2)
+
+
+def test_redirects_are_followed(server, client, tmp_path) -> None:
+    server.add_redirect("/old.jpg", server.url("/moved.jpg"), status=301)
+    server.add_redirect("/moved.jpg", "/photos/new image.jpg")  # relative, unencoded
+    server.add("/photos/new image.jpg", IMAGE)
+    assert fetch(server.url("/old.jpg"), tmp_path / "a.jpg", client) == len(IMAGE)
+
+
+def test_a_redirect_loop_stops_after_five_hops(server, client, tmp_path) -> None:
+    server.add_redirect("/loop", "/loop")
+    with pytest.raises(FetchError, match="more than 5 redirects"):
+        fetch(server.url("/loop"), tmp_path / "a.jpg", client, attempts=1)
+    assert server.hits["/loop"] == 6
+
+
+def test_a_redirect_to_another_scheme_is_refused(server, client, tmp_path) -> None:
+    server.add_redirect("/a.jpg", "file:///etc/passwd")
+    with pytest.raises(FetchError, match="redirected to a bad URL.*only http and https"):
+        fetch(server.url("/a.jpg"), tmp_path / "a.jpg", client)
+
+
+def test_a_loopback_address_is_refused_by_default(server, client, tmp_path) -> None:
+    server.add("/a.jpg", IMAGE)
+    with pytest.raises(FetchError, match="127.0.0.1, which is not a public address"):
+        fetch(server.url("/a.jpg"), tmp_path / "a.jpg", client, allow_private=False)
+    assert server.hits["/a.jpg"] == 0
+
+
+def test_every_redirect_hop_is_checked(server, client, tmp_path) -> None:
+    # "localhost" stands in for a public host: only the first hop is allowed through.
+    def first_hop_only(host: str, port: int, allow_private: bool) -> None:
+        if host != "localhost":
+            check_public_host(host, port, allow_private)
+
+    server.add_redirect("/a.jpg", server.url("/internal.jpg"))
+    server.add("/internal.jpg", IMAGE)
+    config = FetchConfig(allow_private=False, timeout_seconds=5.0)
+    url = server.url("/a.jpg", host="localhost")
+    with pytest.raises(FetchError, match="127.0.0.1, which is not a public address"):
+        fetch_to_file(url, tmp_path / "a.jpg", config, client, check_host=first_hop_only)
+    assert server.hits["/a.jpg"] == 1
+    assert server.hits["/internal.jpg"] == 0
+
+
+def test_a_bad_url_fails_the_item_not_the_job(client, tmp_path) -> None:
+    with pytest.raises(FetchError, match="only http and https are accepted"):
+        fetch("ftp://example.com/a.jpg", tmp_path / "a.jpg", client)

@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+import pytest
+
+from framecast.errors import FetchError, InputError
+from framecast.worker.urls import check_public_host, normalize_url, shorten_url
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("https://example.com/my photo.jpg", "https://example.com/my%20photo.jpg"),
+        ("https://example.com/fotos/café.jpg", "https://example.com/fotos/caf%C3%A9.jpg"),
+        ("  https://example.com/a.jpg\n", "https://example.com/a.jpg"),
+        ("https://example.com/a\r\n.jpg", "https://example.com/a.jpg"),
+        ("https://exa\tmple.com/a.jpg", "https://example.com/a.jpg"),
+        ("https://example.com/my%20photo.jpg", "https://example.com/my%20photo.jpg"),
+        ("https://example.com/my%20big photo.jpg", "https://example.com/my%20big%20photo.jpg"),
+        ("https://example.com/100%.jpg", "https://example.com/100%25.jpg"),
+        ("https://example.com/a.jpg?name=a b&x=é", "https://example.com/a.jpg?name=a%20b&x=%C3%A9"),
+        ("https://example.com/a.jpg?sig=ab%2Bc+d=", "https://example.com/a.jpg?sig=ab%2Bc+d="),
+        ("https://example.com/a.jpg#frag ment", "https://example.com/a.jpg#frag%20ment"),
+        ("HTTPS://Example.COM/Photo.JPG", "https://example.com/Photo.JPG"),
+        ("https://bücher.example/x.jpg", "https://xn--bcher-kva.example/x.jpg"),
+        ("http://example.com:8080/a.jpg", "http://example.com:8080/a.jpg"),
+        ("http://[::1]:8080/a.jpg", "http://[::1]:8080/a.jpg"),
+        ("https://user:p%40ss@example.com/a.jpg", "https://user:p%40ss@example.com/a.jpg"),
+    ],
+)
+def test_normalize_url_repairs_what_automation_tools_send(raw: str, expected: str) -> None:
+    assert normalize_url(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["https://example.com/fotos/my café.jpg?q=a b", "https://example.com/a%2Fb.jpg", "http://x.io"],
+)
+def test_normalize_url_is_idempotent(raw: str) -> None:
+    once = normalize_url(raw)
+    assert normalize_url(once) == once
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("", "empty"),
+        ("  \r\n\t ", "empty"),
+        ("ftp://example.com/a.jpg", "'ftp' is not supported: only http and https are accepted"),
+        ("file:///etc/passwd", "'file' is not supported: only http and https are accepted"),
+        ("javascript:alert(1)", "must start with http:// or https://"),
+        ("example.com/a.jpg", "must start with http:// or https://"),
+        ("http:///a.jpg", "has no host"),
+        ("https://", "has no host"),
+        ("http://example.com:99999/a.jpg", "invalid port"),
+        ("http://exa mple.com/a.jpg", "invalid host"),
+    ],
+)
+def test_normalize_url_refuses_what_cannot_be_fetched(raw: str, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        normalize_url(raw)
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "127.0.0.1",
+        "localhost",
+        "10.1.2.3",
+        "172.16.0.1",
+        "192.168.1.1",
+        "169.254.169.254",  # cloud metadata endpoints
+        "100.64.0.1",  # carrier-grade NAT
+        "0.0.0.0",
+        "224.0.0.1",
+        "::1",
+        "[::1]",
+        "::ffff:127.0.0.1",
+        "::ffff:169.254.169.254",
+        "fe80::1",
+        "fc00::1",
+        "2002:7f00:1::",  # 6to4 wrapping of 127.0.0.1
+        "64:ff9b::a00:1",  # NAT64 wrapping of 10.0.0.1
+    ],
+)
+def test_check_public_host_refuses_non_public_addresses(host: str) -> None:
+    with pytest.raises(FetchError, match=r"not a public address.*FETCH_ALLOW_PRIVATE=true"):
+        check_public_host(host, 80, allow_private=False)
+
+
+@pytest.mark.parametrize(
+    "host", ["8.8.8.8", "1.1.1.1", "2606:4700:4700::1111", "::ffff:8.8.8.8", "64:ff9b::808:808"]
+)
+def test_check_public_host_accepts_public_addresses(host: str) -> None:
+    check_public_host(host, 443, allow_private=False)
+
+
+def test_check_public_host_is_skipped_when_private_addresses_are_allowed() -> None:
+    check_public_host("127.0.0.1", 80, allow_private=True)
+
+
+def test_check_public_host_names_a_host_that_does_not_resolve() -> None:
+    with pytest.raises(FetchError, match="could not resolve host nonexistent.invalid"):
+        check_public_host("nonexistent.invalid", 80, allow_private=False)
+
+
+def test_shorten_url_drops_a_long_query_first() -> None:
+    url = "https://bucket.example.com/photos/a.jpg?X-Amz-Signature=" + "f" * 300
+    assert shorten_url(url) == "https://bucket.example.com/photos/a.jpg?…"
+
+
+def test_shorten_url_keeps_both_ends_of_a_long_path() -> None:
+    url = "https://example.com/" + "d/" * 100 + "photo.jpg"
+    short = shorten_url(url, limit=60)
+    assert len(short) == 60
+    assert short.startswith("https://example.com/")
+    assert short.endswith("photo.jpg")
