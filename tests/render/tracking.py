@@ -10,8 +10,6 @@ import numpy as np
 
 from framecast.render.motion import CameraPath, frame_times
 
-LIMITED_BLACK = 16  # luma of black in limited range; the blobs are measured above it
-
 
 def decode_luma(path: Path) -> list[np.ndarray]:
     """Every frame's Y plane of the first video stream of ``path``, as float arrays."""
@@ -23,12 +21,16 @@ def decode_luma(path: Path) -> list[np.ndarray]:
     return planes
 
 
-def centroid(plane: np.ndarray, x: float, y: float, radius: int, floor: float) -> tuple[float, float]:
+def centroid(
+    plane: np.ndarray, x: float, y: float, radius: int, margin: float
+) -> tuple[float, float]:
     """The intensity-weighted centre (continuous coords) of the blob near (``x``, ``y``)."""
     left, top = max(0, int(x) - radius), max(0, int(y) - radius)
     window = plane[top : int(y) + radius + 1, left : int(x) + radius + 1]
-    # Thresholding above the background keeps coding noise in the window from pulling the centre.
-    weights = np.clip(window - floor, 0, None)
+    # Weigh only what stands ``margin`` above the background (the window's median, as the blob
+    # covers a small part of it): background left in the weights pulls the centre towards the
+    # window's middle, which would make the measurement depend on where the window was put.
+    weights = np.clip(window - (np.median(window) + margin), 0, None)
     total = weights.sum()
     cols = np.arange(window.shape[1]) + left + 0.5
     rows = np.arange(window.shape[0]) + top + 0.5
@@ -38,14 +40,14 @@ def centroid(plane: np.ndarray, x: float, y: float, radius: int, floor: float) -
 def track(
     planes: Sequence[np.ndarray],
     predicted: np.ndarray,
-    radius: int = 8,
-    floor: float = LIMITED_BLACK + 4,
+    radius: int = 12,
+    margin: float = 4.0,
 ) -> np.ndarray:
     """Measured positions, shape (frames, markers, 2), searching around ``predicted``."""
     measured = np.empty_like(predicted)
     for i, plane in enumerate(planes):
         for k, (x, y) in enumerate(predicted[i]):
-            measured[i, k] = centroid(plane, x, y, radius, floor)
+            measured[i, k] = centroid(plane, x, y, radius, margin)
     return measured
 
 

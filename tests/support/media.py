@@ -71,7 +71,7 @@ def marker_image(
     markers: Sequence[tuple[float, float]],
     sigma: float = 2.5,
     level: float = 230.0,
-    background: int = 8,
+    background: int = 0,
 ) -> np.ndarray:
     """A dark RGB uint8 image with a grey Gaussian blob centred on each marker.
 

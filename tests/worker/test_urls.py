@@ -99,7 +99,7 @@ def test_check_public_host_is_skipped_when_private_addresses_are_allowed() -> No
 
 
 def test_check_public_host_names_a_host_that_does_not_resolve() -> None:
-    with pytest.raises(FetchError, match="could not resolve host nonexistent.invalid"):
+    with pytest.raises(FetchError, match=r"could not resolve host nonexistent\.invalid"):
         check_public_host("nonexistent.invalid", 80, allow_private=False)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +23,7 @@ class RenderSpec:
     width: int = 1920
     height: int = 1080
     fps: float = 24.0
-    path: CameraPath = zoom_in(1.25)
+    path: CameraPath = field(default_factory=lambda: zoom_in(1.25))
 
     def __post_init__(self) -> None:
         if self.width <= 0 or self.height <= 0 or self.width % 2 or self.height % 2:

@@ -1,4 +1,4 @@
-"""The ffmpeg encoder: raw yuv420p frames in through a pipe, an H.264 MP4 out, one process a clip."""
+"""Raw yuv420p frames in through a pipe, an H.264 MP4 out, one process per clip."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 from types import TracebackType
-from typing import IO, NoReturn
+from typing import IO, NoReturn, Self
 
 import imageio_ffmpeg
 
@@ -21,6 +21,7 @@ from framecast.errors import RenderError
 __all__ = [
     "ClipEncoder",
     "FfmpegError",
+    "FfmpegPipe",
     "choose_encoder",
     "encode_command",
     "encoder_args",
@@ -121,29 +122,19 @@ def encode_command(
     return [*command, "-movflags", "+faststart", "-f", "mp4", "-y", str(output)]
 
 
-class ClipEncoder:
-    """One ffmpeg process encoding the frames written to it into ``output``.
+class FfmpegPipe:
+    """One ffmpeg process reading raw frames on stdin and writing ``output``.
 
     Use as a context manager: a clean exit waits for ffmpeg and checks its exit status; an
     exception kills it. Either failure deletes the partial output file.
     """
 
-    def __init__(
-        self,
-        config: EncoderConfig,
-        output: Path | None,
-        width: int,
-        height: int,
-        fps: float,
-        encoder: str | None = None,
-    ) -> None:
-        self.encoder = encoder or choose_encoder(config)
+    def __init__(self, command: list[str], output: Path | None) -> None:
         self.output = output
         self.frames = 0
         self._finished = False
-        command = encode_command(config, self.encoder, width, height, fps, output)
         # A file, not a pipe, for stderr: a chatty ffmpeg can never block on it.
-        self._stderr: IO[bytes] = tempfile.TemporaryFile()
+        self._stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close/abort)
         try:
             self._process = subprocess.Popen(
                 command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._stderr
@@ -188,7 +179,7 @@ class ClipEncoder:
         self._stderr.close()
         self._remove_output()
 
-    def __enter__(self) -> ClipEncoder:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(
@@ -217,3 +208,19 @@ class ClipEncoder:
     def _remove_output(self) -> None:
         if self.output is not None:
             self.output.unlink(missing_ok=True)
+
+
+class ClipEncoder(FfmpegPipe):
+    """An H.264 MP4 encoder for raw yuv420p frames of one clip (``output`` None: discard)."""
+
+    def __init__(
+        self,
+        config: EncoderConfig,
+        output: Path | None,
+        width: int,
+        height: int,
+        fps: float,
+        encoder: str | None = None,
+    ) -> None:
+        self.encoder = encoder or choose_encoder(config)
+        super().__init__(encode_command(config, self.encoder, width, height, fps, output), output)

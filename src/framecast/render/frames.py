@@ -143,4 +143,4 @@ class FrameWarper:
         cv2.warpAffine(src.y, luma, full, self._y, flags, cv2.BORDER_REPLICATE)
         cv2.warpAffine(src.u, chroma, half, self._u, flags, cv2.BORDER_REPLICATE)
         cv2.warpAffine(src.v, chroma, half, self._v, flags, cv2.BORDER_REPLICATE)
-        return memoryview(self._buffer)
+        return self._buffer.data

@@ -81,7 +81,7 @@ def fetch_to_file(
     config: FetchConfig,
     client: httpx.Client,
     *,
-    backoff: Backoff = Backoff(),  # noqa: B008 - frozen, so one shared default is safe
+    backoff: Backoff = Backoff(),  # frozen, so one shared default is safe
     check_host: HostCheck = check_public_host,
 ) -> int:
     """Download ``url`` to ``dest`` atomically and return the number of bytes written."""

@@ -1,0 +1,176 @@
+"""Render cost and speed of a 5 s 1080p24 clip: ours against the zoompan chain and the encoder floor.
+
+Run: .venv/bin/python bench/bench_render.py [--runs N]
+
+(1) CPU seconds to produce the frames, output discarded (`-f null -`): our warp (this process's
+CPU) plus the ffmpeg that reads them, against ffmpeg's own scale+zoompan chain. Start-up and
+once-per-clip costs (decode, scale-once, process start) are excluded the same way for both:
+the cost of a 1-frame run is subtracted from the cost of the 120-frame run.
+(2) Wall seconds end to end with the same libx264 settings: ours, the encoder floor (the same
+frames pre-rendered to a raw file and encoded by the same command) and the zoompan chain.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from framecast.config import EncoderConfig
+from framecast.render.clip import RenderSpec, render_array, render_clip, render_frames
+from framecast.render.encode import FfmpegPipe, encode_command, encoder_args, ffmpeg_binary
+from framecast.render.frames import load_image
+from framecast.render.motion import frame_count
+
+DURATION, FPS, WIDTH, HEIGHT = 5.0, 24.0, 1920, 1080
+ZOOMPAN = (
+    "scale=6720:3840,zoompan=z='min(zoom+0.0015,1.5)':x='iw/2-(iw/zoom/2)':"
+    "y='ih/2-(ih/zoom/2)':d={frames}:s=1920x1080:fps=24"
+)
+
+
+def photo_like(width: int, height: int, seed: int = 0) -> np.ndarray:
+    """A synthetic 'photo': smooth gradients, soft shapes and fine texture (not pure noise)."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    base = np.stack(
+        [
+            128 + 90 * np.sin(xx / 370 + 1) * np.cos(yy / 290),
+            128 + 80 * np.cos(xx / 510 - yy / 430),
+            128 + 70 * np.sin((xx + yy) / 650),
+        ],
+        axis=-1,
+    )
+    texture = cv2.GaussianBlur(rng.normal(0, 40, (height, width, 3)).astype(np.float32), (0, 0), 2)
+    return np.clip(base + texture, 0, 255).astype(np.uint8)
+
+
+def cpu_seconds(work: Callable[[], object]) -> tuple[float, float]:
+    """(CPU seconds of this process + its children, wall seconds) spent in ``work``."""
+    before = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+    start = time.perf_counter()
+    work()
+    wall = time.perf_counter() - start
+    after = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+    cpu = sum(a.ru_utime + a.ru_stime - b.ru_utime - b.ru_stime for a, b in zip(after, before))
+    return cpu, wall
+
+
+def ours_null(rgb: np.ndarray, spec: RenderSpec, frames: int, config: EncoderConfig) -> None:
+    """Our frames piped to an ffmpeg that reads and discards them (no encode)."""
+    binary = ffmpeg_binary(config)
+    command = [binary, "-hide_banner", "-nostdin", "-loglevel", "error", "-f", "rawvideo"]
+    command += ["-pix_fmt", "yuv420p", "-s", f"{spec.width}x{spec.height}"]
+    command += ["-framerate", str(spec.fps), "-i", "pipe:0", "-f", "null", "-"]
+    with FfmpegPipe(command, None) as pipe:
+        for frame in render_frames(rgb, spec, frames):
+            pipe.write(frame)
+
+
+def zoompan_command(
+    binary: str, image: Path, frames: int, codec: list[str], out: Path | None
+) -> list[str]:
+    """The original chain: loop the image, scale it up, zoompan, ``frames`` frames."""
+    command = [binary, "-hide_banner", "-nostdin", "-loglevel", "error", "-loop", "1"]
+    command += ["-i", str(image), "-vf", ZOOMPAN.format(frames=frames), "-frames:v", str(frames)]
+    command += codec
+    return [*command, "-f", "null", "-"] if out is None else [*command, "-y", str(out)]
+
+
+def run(command: list[str]) -> None:
+    subprocess.run(command, check=True)
+
+
+def best(measure: Callable[[], tuple[float, float]], runs: int) -> tuple[float, float]:
+    """The lowest CPU and the lowest wall time over ``runs`` runs (least disturbed by noise)."""
+    results = [measure() for _ in range(runs)]
+    return min(r[0] for r in results), min(r[1] for r in results)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--source", default="3840x2160", help="source image size WxH")
+    args = parser.parse_args()
+    src_w, src_h = (int(v) for v in args.source.split("x"))
+    config = EncoderConfig(encoder="x264")
+    binary = ffmpeg_binary(config)
+    spec = RenderSpec(WIDTH, HEIGHT, FPS)
+    frames = frame_count(DURATION, FPS)
+    x264 = encoder_args("libx264", config) + ["-pix_fmt", "yuv420p"]
+
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        image = work / "source.jpg"
+        cv2.imwrite(str(image), cv2.cvtColor(photo_like(src_w, src_h), cv2.COLOR_RGB2BGR))
+        rgb = load_image(image, 10**9)
+        print(f"source {src_w}x{src_h} JPEG, clip {frames} frames {WIDTH}x{HEIGHT} @ {FPS:g} fps")
+        print(f"cv2 threads {cv2.getNumThreads()}, x264: {' '.join(x264)}\n")
+
+        # (1) CPU cost of producing the frames, output discarded.
+        ours_n = best(lambda: cpu_seconds(lambda: ours_null(rgb, spec, frames, config)), args.runs)
+        ours_1 = best(lambda: cpu_seconds(lambda: ours_null(rgb, spec, 1, config)), args.runs)
+        theirs_n = best(
+            lambda: cpu_seconds(lambda: run(zoompan_command(binary, image, frames, [], None))),
+            args.runs,
+        )
+        theirs_1 = best(
+            lambda: cpu_seconds(lambda: run(zoompan_command(binary, image, 1, [], None))),
+            args.runs,
+        )
+        ours_cpu, theirs_cpu = ours_n[0] - ours_1[0], theirs_n[0] - theirs_1[0]
+        print("(1) frame production, null output: CPU seconds")
+        print(f"{'':28}{'120 frames':>12}{'1 frame':>10}{'marginal':>10}")
+        print(f"{'ours (warp + pipe)':28}{ours_n[0]:12.2f}{ours_1[0]:10.2f}{ours_cpu:10.2f}")
+        print(f"{'zoompan chain':28}{theirs_n[0]:12.2f}{theirs_1[0]:10.2f}{theirs_cpu:10.2f}")
+        print(f"ratio ours / zoompan: marginal {ours_cpu / theirs_cpu:.3f}, "
+              f"whole {ours_n[0] / theirs_n[0]:.3f}   (target ≤ 0.333)\n")
+
+        # (2) End to end with libx264, wall time.
+        raw = work / "frames.yuv"
+        with raw.open("wb") as f:
+            for frame in render_frames(rgb, spec, frames):
+                f.write(frame)
+        floor_cmd = encode_command(
+            config, "libx264", WIDTH, HEIGHT, FPS, work / "floor.mp4", source=str(raw)
+        )
+        ours_e2e = best(
+            lambda: cpu_seconds(
+                lambda: render_clip(image, work / "ours.mp4", DURATION, spec, config, 10**9)
+            ),
+            args.runs,
+        )
+        ours_arr = best(
+            lambda: cpu_seconds(
+                lambda: render_array(rgb, work / "ours.mp4", DURATION, spec, config)
+            ),
+            args.runs,
+        )
+        floor = best(lambda: cpu_seconds(lambda: run(floor_cmd)), args.runs)
+        chain_cmd = zoompan_command(binary, image, frames, x264, work / "zoompan.mp4")
+        chain = best(lambda: cpu_seconds(lambda: run(chain_cmd)), args.runs)
+        print("(2) end to end, libx264 to MP4: seconds")
+        print(f"{'':34}{'wall':>8}{'CPU':>8}{'wall / floor':>14}")
+        rows = [
+            ("encoder floor (raw file)", floor),
+            ("ours, from the JPEG", ours_e2e),
+            ("ours, from decoded RGB", ours_arr),
+            ("zoompan chain", chain),
+        ]
+        for name, (cpu, wall) in rows:
+            print(f"{name:34}{wall:8.2f}{cpu:8.2f}{wall / floor[1]:14.3f}")
+        print(f"\ntargets: ours/floor ≤ 1.15 (from RGB: {ours_arr[1] / floor[1]:.3f}, "
+              f"from JPEG: {ours_e2e[1] / floor[1]:.3f}); ours/zoompan < 1 "
+              f"({ours_e2e[1] / chain[1]:.3f})")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

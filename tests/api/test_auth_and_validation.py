@@ -1,0 +1,121 @@
+"""401 for keys, 400 naming the field and the limit for bad input; /health needs no key."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+
+from tests.support.service import ServiceProcess
+
+URL = "http://127.0.0.1:9/a.jpg"  # never fetched: every request here is refused first
+
+
+def post(service: ServiceProcess, body: object, key: str | None = "default") -> httpx.Response:
+    with service.client() if key == "default" else service.client(api_key=key) as client:
+        if isinstance(body, bytes):
+            return client.post(
+                "/video/img2vid", content=body, headers={"Content-Type": "application/json"}
+            )
+        return client.post("/video/img2vid", json=body)
+
+
+def test_health_needs_no_key(service: ServiceProcess) -> None:
+    response = httpx.get(f"{service.base_url}/health")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+
+
+@pytest.mark.parametrize("key", [None, "wrong-key-123456"])
+def test_missing_or_wrong_key_is_401_json(service: ServiceProcess, key: str | None) -> None:
+    response = post(service, {"images": []}, key=key)
+    assert response.status_code == 401
+    assert response.json()["error"] == "unauthorized"
+    assert "X-API-Key" in response.json()["message"]
+
+
+def test_any_of_several_comma_separated_keys_works(start_service) -> None:
+    service = start_service(X_API_KEY="first-key-abcdef, second-key-abcdef")
+    with service.client(api_key="second-key-abcdef") as client:
+        assert client.get("/jobs").status_code == 200
+    with service.client(api_key="third-key-abcdef") as client:
+        assert client.get("/jobs").status_code == 401
+
+
+def test_without_a_configured_key_one_is_generated_stored_and_printed(start_service) -> None:
+    service = start_service(X_API_KEY="")
+    key = (service.data_dir / "api_key").read_text().strip()
+    assert len(key) >= 32
+    assert re.search(rf"api key generated: {re.escape(key)}", service.log())
+    with service.client(api_key=key) as client:
+        assert client.get("/jobs").status_code == 200
+
+
+def test_a_placeholder_key_is_refused_at_start(start_service) -> None:
+    with pytest.raises(RuntimeError, match="X_API_KEY"):
+        start_service(X_API_KEY="changeme")
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "limit"),
+    [
+        ({"images": []}, "images", "at least one"),
+        ({}, "images", "Field required"),
+        ({"images": [{"id": "a", "duracao": 1}]}, "images[0].image_url", "Field required"),
+        ({"images": [{"id": "a", "image_url": URL, "duracao": 0}]}, "images[0].duracao", "above 0"),
+        ({"images": [{"id": "a", "image_url": URL, "duracao": 61}]}, "images[0].duracao", "60"),
+        ({"images": [{"id": "a", "image_url": URL}]}, "images[0].duracao", "Field required"),
+        (
+            {"images": [{"id": "a", "image_url": "ftp://x/a.jpg", "duracao": 1}]},
+            "images[0].image_url",
+            "http",
+        ),
+        (
+            {"images": [{"id": "a", "image_url": "file:///etc/passwd", "duracao": 1}]},
+            "images[0].image_url",
+            "http",
+        ),
+        (
+            {"images": [{"id": "a", "image_url": URL, "duracao": 1, "colour": "red"}]},
+            "images[0].colour",
+            "Extra inputs",
+        ),
+        ({"images": [{"id": "a", "image_url": URL, "duracao": 1}], "fps": 500}, "fps", "60"),
+        ({"images": [{"id": "a", "image_url": URL, "duracao": 1}], "width": 1001}, "width", "2"),
+        (
+            {"images": [{"id": "a", "image_url": URL, "duracao": 1}] * 2},
+            "images[1].id",
+            "repeats images[0].id",
+        ),
+    ],
+)
+def test_bad_input_is_400_naming_the_field_and_limit(
+    service: ServiceProcess, body: dict[str, object], field: str, limit: str
+) -> None:
+    response = post(service, body)
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == "invalid_request"
+    message = response.json()["message"]
+    assert message.startswith(f"{field}:"), message
+    assert limit in message
+
+
+def test_too_many_images_is_400_naming_the_limit(start_service) -> None:
+    service = start_service(MAX_IMAGES="3")
+    images = [{"id": str(i), "image_url": URL, "duracao": 1} for i in range(4)]
+    response = post(service, {"images": images})
+    assert response.status_code == 400
+    assert response.json()["message"].startswith("images: at most 3 images")
+
+
+def test_malformed_json_is_400(service: ServiceProcess) -> None:
+    response = post(service, b'{"images": [')
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_json"
+
+
+def test_no_job_is_created_for_a_refused_request(service: ServiceProcess) -> None:
+    post(service, {"images": [{"id": "a", "image_url": "ftp://x", "duracao": 1}]})
+    with service.client() as client:
+        assert client.get("/jobs").json() == []
