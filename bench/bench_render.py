@@ -60,7 +60,7 @@ def cpu_seconds(work: Callable[[], object]) -> tuple[float, float]:
     work()
     wall = time.perf_counter() - start
     after = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
-    cpu = sum(a.ru_utime + a.ru_stime - b.ru_utime - b.ru_stime for a, b in zip(after, before))
+    cpu = sum(a.ru_utime + a.ru_stime - b.ru_utime - b.ru_stime for a, b in zip(after, before, strict=False))
     return cpu, wall
 
 
@@ -105,7 +105,7 @@ def main() -> None:
     binary = ffmpeg_binary(config)
     spec = RenderSpec(WIDTH, HEIGHT, FPS)
     frames = frame_count(DURATION, FPS)
-    x264 = encoder_args("libx264", config) + ["-pix_fmt", "yuv420p"]
+    x264 = [*encoder_args("libx264", config), "-pix_fmt", "yuv420p"]
 
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -131,8 +131,10 @@ def main() -> None:
         print(f"{'':28}{'120 frames':>12}{'1 frame':>10}{'marginal':>10}")
         print(f"{'ours (warp + pipe)':28}{ours_n[0]:12.2f}{ours_1[0]:10.2f}{ours_cpu:10.2f}")
         print(f"{'zoompan chain':28}{theirs_n[0]:12.2f}{theirs_1[0]:10.2f}{theirs_cpu:10.2f}")
-        print(f"ratio ours / zoompan: marginal {ours_cpu / theirs_cpu:.3f}, "
-              f"whole {ours_n[0] / theirs_n[0]:.3f}   (target ≤ 0.333)\n")
+        print(
+            f"ratio ours / zoompan: marginal {ours_cpu / theirs_cpu:.3f}, "
+            f"whole {ours_n[0] / theirs_n[0]:.3f}   (target ≤ 0.333)\n"
+        )
 
         # (2) End to end with libx264, wall time.
         raw = work / "frames.yuv"
@@ -167,9 +169,11 @@ def main() -> None:
         ]
         for name, (cpu, wall) in rows:
             print(f"{name:34}{wall:8.2f}{cpu:8.2f}{wall / floor[1]:14.3f}")
-        print(f"\ntargets: ours/floor ≤ 1.15 (from RGB: {ours_arr[1] / floor[1]:.3f}, "
-              f"from JPEG: {ours_e2e[1] / floor[1]:.3f}); ours/zoompan < 1 "
-              f"({ours_e2e[1] / chain[1]:.3f})")
+        print(
+            f"\ntargets: ours/floor ≤ 1.15 (from RGB: {ours_arr[1] / floor[1]:.3f}, "
+            f"from JPEG: {ours_e2e[1] / floor[1]:.3f}); ours/zoompan < 1 "
+            f"({ours_e2e[1] / chain[1]:.3f})"
+        )
 
 
 if __name__ == "__main__":

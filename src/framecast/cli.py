@@ -13,7 +13,6 @@ from framecast.errors import FramecastError
 from framecast.worker.handler import LOG_FORMAT
 
 
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="framecast", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -75,8 +74,13 @@ def _render(args: argparse.Namespace, settings: Settings) -> int:
     ):
         futures = {
             pool.submit(
-                render_clip, image, args.out / f"{image.stem}.mp4", args.duration, spec,
-                settings.encoding, settings.fetch.max_pixels,
+                render_clip,
+                image,
+                args.out / f"{image.stem}.mp4",
+                args.duration,
+                spec,
+                settings.encoding,
+                settings.fetch.max_pixels,
             ): image
             for image in args.images
         }

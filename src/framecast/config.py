@@ -183,7 +183,9 @@ class _Reader:
     def text(self, name: str, default: str) -> str:
         return self.env.get(name, default).strip()
 
-    def integer(self, name: str, default: int, low: int | None = None, high: int | None = None) -> int:
+    def integer(
+        self, name: str, default: int, low: int | None = None, high: int | None = None
+    ) -> int:
         raw = self.text(name, "")
         try:
             value = int(raw) if raw else default

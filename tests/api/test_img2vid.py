@@ -128,9 +128,7 @@ def test_video_urls_are_absolute_with_a_public_base_url(
     assert url.startswith(f"https://clips.example.com/output/{response.json()['job_id']}/")
 
 
-def test_hostile_ids_never_touch_a_path(
-    service: ServiceProcess, media_server: MediaServer
-) -> None:
+def test_hostile_ids_never_touch_a_path(service: ServiceProcess, media_server: MediaServer) -> None:
     media_server.add("/a.jpg", solid_jpeg(64, 36, (10, 10, 10)))
     images = [
         {"id": "../../etc/x", "image_url": media_server.url("/a.jpg"), "duracao": 0.25},

@@ -30,7 +30,8 @@ def test_respond_async_answers_202_then_the_job_reports_its_result(
     ]
     with service.client() as client:
         accepted = client.post(
-            "/video/img2vid", json={"images": images, "width": 64, "height": 36},
+            "/video/img2vid",
+            json={"images": images, "width": 64, "height": 36},
             headers={"Prefer": "respond-async"},
         )
     assert accepted.status_code == 202

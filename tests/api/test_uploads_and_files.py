@@ -19,7 +19,8 @@ def slow_job(service: ServiceProcess, media_server: MediaServer) -> str:
     images = [{"id": "a", "image_url": media_server.url("/slow.jpg"), "duracao": 0.25}]
     with service.client() as client:
         response = client.post(
-            "/video/img2vid", json={"images": images, "width": 64, "height": 36},
+            "/video/img2vid",
+            json={"images": images, "width": 64, "height": 36},
             headers={"Prefer": "respond-async"},
         )
     assert response.status_code == 202
@@ -58,16 +59,26 @@ def test_put_is_atomic_checked_and_idempotent(
 ) -> None:
     job_id = slow_job(service, media_server)
     auth = f"Bearer {upload_token(service, job_id)}"
-    bad = put(service, f"/upload/{job_id}/0", b"first", Authorization=auth,
-              **{"X-Content-SHA256": "0" * 64})
+    bad = put(
+        service,
+        f"/upload/{job_id}/0",
+        b"first",
+        Authorization=auth,
+        **{"X-Content-SHA256": "0" * 64},
+    )
     assert bad.status_code == 400
     assert "X-Content-SHA256" in bad.json()["message"]
     job_dir = service.data_dir / "output" / job_id
     assert not job_dir.exists() or list(job_dir.iterdir()) == []  # nothing partial left
 
     for body in (b"first", b"second, a retry"):
-        ok = put(service, f"/upload/{job_id}/0", body, Authorization=auth,
-                 **{"X-Content-SHA256": hashlib.sha256(body).hexdigest()})
+        ok = put(
+            service,
+            f"/upload/{job_id}/0",
+            body,
+            Authorization=auth,
+            **{"X-Content-SHA256": hashlib.sha256(body).hexdigest()},
+        )
         assert ok.status_code == 200, ok.text
     assert ok.json()["bytes"] == len(b"second, a retry")
     assert httpx.get(f"{service.base_url}{ok.json()['video_url']}").content == b"second, a retry"
@@ -92,9 +103,12 @@ def test_base64_upload_keeps_the_original_contract(service: ServiceProcess) -> N
         assert response.json()["id"] == "../x"
         assert response.json()["sha256"] == hashlib.sha256(data).hexdigest()
         assert client.get(response.json()["video_url"]).content == data
-        assert client.post(
-            "/upload/video", json={"id": "x", "video_base64": "not base64!!"}
-        ).status_code == 400
+        assert (
+            client.post(
+                "/upload/video", json={"id": "x", "video_base64": "not base64!!"}
+            ).status_code
+            == 400
+        )
     assert httpx.post(f"{service.base_url}/upload/video", json={}).status_code == 401
 
 

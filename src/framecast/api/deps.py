@@ -28,9 +28,7 @@ def get_services(request: Request) -> Services:
     return services
 
 
-def require_api_key(
-    request: Request, x_api_key: Annotated[str | None, Header()] = None
-) -> None:
+def require_api_key(request: Request, x_api_key: Annotated[str | None, Header()] = None) -> None:
     check_api_key(x_api_key, get_services(request).api_keys)
 
 

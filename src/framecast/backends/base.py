@@ -16,4 +16,5 @@ class Backend(ABC):
         """Run ``job`` to its end and return the worker's output; raise BackendError if it can't."""
 
     async def close(self) -> None:
-        """Release what the backend holds (processes, clients)."""
+        """Release what the backend holds (processes, clients); nothing by default."""
+        return None

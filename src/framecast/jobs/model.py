@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class JobStatus(str, Enum):
+class JobStatus(StrEnum):
     QUEUED = "queued"  # persisted and acknowledged; no backend has started it yet
     RUNNING = "running"  # a backend is working on it
     SUCCEEDED = "succeeded"  # every item is done
@@ -20,7 +20,7 @@ class JobStatus(str, Enum):
         return self not in (JobStatus.QUEUED, JobStatus.RUNNING)
 
 
-class ItemStatus(str, Enum):
+class ItemStatus(StrEnum):
     PENDING = "pending"  # not uploaded yet
     DONE = "done"  # the clip is in storage
     FAILED = "failed"  # it will not be produced; `error` says why

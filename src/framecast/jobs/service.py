@@ -121,7 +121,10 @@ class JobService:
         key = clip_key(job_id, index, item.client_id)
         stored = await self.storage.write(key, chunks, self.settings.upload_max_bytes, sha256)
         item.status, item.key, item.bytes, item.sha256 = (
-            ItemStatus.DONE, stored.key, stored.bytes, stored.sha256
+            ItemStatus.DONE,
+            stored.key,
+            stored.bytes,
+            stored.sha256,
         )
         item.video_url = self.storage.url(stored.key)
         self.store.record_done(item)
@@ -140,7 +143,10 @@ class JobService:
             raise
         item = job.items[0]
         item.status, item.key, item.bytes, item.sha256 = (
-            ItemStatus.DONE, stored.key, stored.bytes, stored.sha256
+            ItemStatus.DONE,
+            stored.key,
+            stored.bytes,
+            stored.sha256,
         )
         item.video_url = self.storage.url(stored.key)
         self.store.record_done(item)
@@ -150,8 +156,12 @@ class JobService:
     def submit_finished(self, operation: str, items: list[NewItem]) -> Job:
         now = self.clock()
         job = Job(
-            id=uuid.uuid4().hex, operation=operation, status=JobStatus.RUNNING, created_at=now,
-            deadline_at=now, started_at=now,
+            id=uuid.uuid4().hex,
+            operation=operation,
+            status=JobStatus.RUNNING,
+            created_at=now,
+            deadline_at=now,
+            started_at=now,
         )
         job.items = [Item(job.id, i, it.client_id, it.source) for i, it in enumerate(items)]
         self.store.create(job)
@@ -161,7 +171,9 @@ class JobService:
         """The job behind an /output/ path: 404 if unknown, 410 once its clips expired."""
         job = self.get(job_id)
         if self.is_expired(job):
-            raise Gone(f"this clip expired {self.settings.output_ttl_seconds:g} s after its job ended")
+            raise Gone(
+                f"this clip expired {self.settings.output_ttl_seconds:g} s after its job ended"
+            )
         return job
 
     # -- running ---------------------------------------------------------------------------
@@ -227,8 +239,11 @@ class JobService:
         status = final_status(job)
         self.store.finish(job_id, status, self.clock(), job_error)
         log.info(
-            "job ended job_id=%s status=%s done=%d failed=%d", job_id, status.value,
-            job.count(ItemStatus.DONE), job.count(ItemStatus.FAILED),
+            "job ended job_id=%s status=%s done=%d failed=%d",
+            job_id,
+            status.value,
+            job.count(ItemStatus.DONE),
+            job.count(ItemStatus.FAILED),
         )
         event = self._finished.pop(job_id, None)
         if event is not None:

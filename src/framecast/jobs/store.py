@@ -74,15 +74,31 @@ class JobStore:
             db.execute(
                 "INSERT INTO jobs (id, operation, status, created_at, deadline_at, render)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
-                (job.id, job.operation, job.status.value, job.created_at, job.deadline_at,
-                 json.dumps(job.render)),
+                (
+                    job.id,
+                    job.operation,
+                    job.status.value,
+                    job.created_at,
+                    job.deadline_at,
+                    json.dumps(job.render),
+                ),
             )
             db.executemany(
                 "INSERT INTO items (job_id, idx, client_id, source, status, error, key, bytes,"
                 " sha256, video_url) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (job.id, i.index, i.client_id, json.dumps(i.source), i.status.value, i.error,
-                     i.key, i.bytes, i.sha256, i.video_url)
+                    (
+                        job.id,
+                        i.index,
+                        i.client_id,
+                        json.dumps(i.source),
+                        i.status.value,
+                        i.error,
+                        i.key,
+                        i.bytes,
+                        i.sha256,
+                        i.video_url,
+                    )
                     for i in job.items
                 ],
             )
@@ -98,19 +114,13 @@ class JobStore:
         return _job(row, items)
 
     def recent(self, limit: int) -> list[Job]:
-        with self._lock:
-            ids = [r["id"] for r in self._db.execute(
-                "SELECT id FROM jobs ORDER BY created_at DESC LIMIT ?", (limit,)
-            )]
-        return [job for job_id in ids if (job := self.get(job_id)) is not None]
+        return self._where("1 ORDER BY created_at DESC LIMIT ?", (limit,))
 
     def unfinished(self) -> list[Job]:
-        with self._lock:
-            ids = [r["id"] for r in self._db.execute(
-                "SELECT id FROM jobs WHERE status IN (?, ?) ORDER BY created_at",
-                (JobStatus.QUEUED.value, JobStatus.RUNNING.value),
-            )]
-        return [job for job_id in ids if (job := self.get(job_id)) is not None]
+        return self._where(
+            "status IN (?, ?) ORDER BY created_at",
+            (JobStatus.QUEUED.value, JobStatus.RUNNING.value),
+        )
 
     def mark_running(self, job_id: str, at: float) -> None:
         with self._tx() as db:
@@ -125,8 +135,15 @@ class JobStore:
             db.execute(
                 "UPDATE items SET status = ?, error = NULL, key = ?, bytes = ?, sha256 = ?,"
                 " video_url = ? WHERE job_id = ? AND idx = ?",
-                (ItemStatus.DONE.value, item.key, item.bytes, item.sha256, item.video_url,
-                 item.job_id, item.index),
+                (
+                    ItemStatus.DONE.value,
+                    item.key,
+                    item.bytes,
+                    item.sha256,
+                    item.video_url,
+                    item.job_id,
+                    item.index,
+                ),
             )
 
     def fail_pending(self, job_id: str, errors: dict[int, str]) -> None:
@@ -135,8 +152,10 @@ class JobStore:
             db.executemany(
                 "UPDATE items SET status = ?, error = ? WHERE job_id = ? AND idx = ?"
                 " AND status = ?",
-                [(ItemStatus.FAILED.value, error, job_id, index, ItemStatus.PENDING.value)
-                 for index, error in errors.items()],
+                [
+                    (ItemStatus.FAILED.value, error, job_id, index, ItemStatus.PENDING.value)
+                    for index, error in errors.items()
+                ],
             )
 
     def finish(self, job_id: str, status: JobStatus, at: float, error: str | None) -> None:
@@ -148,12 +167,12 @@ class JobStore:
 
     def ended_before(self, cutoff: float) -> list[Job]:
         """Jobs that ended before ``cutoff`` and whose files are not yet expired."""
+        return self._where("expired = 0 AND ended_at IS NOT NULL AND ended_at < ?", (cutoff,))
+
+    def _where(self, condition: str, params: tuple[object, ...]) -> list[Job]:
         with self._lock:
-            ids = [r["id"] for r in self._db.execute(
-                "SELECT id FROM jobs WHERE expired = 0 AND ended_at IS NOT NULL AND ended_at < ?",
-                (cutoff,),
-            )]
-        return [job for job_id in ids if (job := self.get(job_id)) is not None]
+            rows = self._db.execute(f"SELECT id FROM jobs WHERE {condition}", params).fetchall()
+        return [job for row in rows if (job := self.get(row["id"])) is not None]
 
     def mark_expired(self, job_id: str) -> None:
         with self._tx() as db:

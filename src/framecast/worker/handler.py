@@ -45,9 +45,14 @@ def handle(job_input: dict[str, Any], settings: Settings | None = None) -> dict[
             uploader = uploader_for(job, settings, up)
         except InputError as exc:
             return {"error": exc.message}
-        log.info("job started job_id=%s operation=%s items=%d", job.job_id, job.operation,
-                 len(job.items))
+        log.info(
+            "job started job_id=%s operation=%s items=%d", job.job_id, job.operation, len(job.items)
+        )
         output = OPERATIONS[job.operation](job, settings, uploader, fetch_client)
-    log.info("job finished job_id=%s videos=%d failed=%d", job.job_id, len(output["videos"]),
-             len(output["failed"]))
+    log.info(
+        "job finished job_id=%s videos=%d failed=%d",
+        job.job_id,
+        len(output["videos"]),
+        len(output["failed"]),
+    )
     return output

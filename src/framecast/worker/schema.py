@@ -41,5 +41,5 @@ class WorkerJob(_Strict):
     operation: Literal["img2vid"]
     job_id: str = Field(min_length=1, max_length=128)
     items: list[ImageItem] = Field(min_length=1)
-    render: RenderBlock = RenderBlock()
+    render: RenderBlock = Field(default_factory=RenderBlock)
     upload: ApiUpload | None = None

@@ -49,7 +49,7 @@ async def post_base64(request: Request, services: ServicesDep, _: ApiKeyDep) -> 
     try:
         body = Base64UploadCreate.model_validate_json(bytes(raw))
     except ValueError as exc:
-        raise InputError(f"body: expected JSON {{\"id\", \"video_base64\"}} ({exc})") from exc
+        raise InputError(f'body: expected JSON {{"id", "video_base64"}} ({exc})') from exc
     try:
         data = base64.b64decode(body.video_base64, validate=True)
     except binascii.Error as exc:
@@ -70,6 +70,8 @@ async def _once(data: bytes) -> AsyncIterator[bytes]:
 
 def _public(item: Item) -> UploadPublic:
     return UploadPublic(
-        id=item.client_id, video_url=item.video_url or "", bytes=item.bytes or 0,
+        id=item.client_id,
+        video_url=item.video_url or "",
+        bytes=item.bytes or 0,
         sha256=item.sha256 or "",
     )

@@ -31,7 +31,9 @@ async def img2vid(
     """Render one Ken Burns clip per image; answers with only URLs, in request order."""
     items = checked_items(body, services)
     job = services.jobs.submit("img2vid", items, body.render_block())
-    wait = 0.0 if prefer and "respond-async" in prefer.lower() else services.settings.sync_wait_seconds
+    wait = (
+        0.0 if prefer and "respond-async" in prefer.lower() else services.settings.sync_wait_seconds
+    )
     finished = await services.jobs.wait(job.id, wait)
     if finished is None:
         return accepted(job)

@@ -38,14 +38,19 @@ def run_img2vid(
     videos: dict[int, dict[str, Any]] = {}
     failed: dict[int, dict[str, Any]] = {}
     with (
-        tempfile.TemporaryDirectory(prefix=f"framecast-{job.job_id}-", dir=settings.work_dir) as tmp,
+        tempfile.TemporaryDirectory(
+            prefix=f"framecast-{job.job_id}-", dir=settings.work_dir
+        ) as tmp,
         ThreadPoolExecutor(DOWNLOADS_AT_ONCE, thread_name_prefix="fetch") as downloads,
         ThreadPoolExecutor(settings.render_batch_size, thread_name_prefix="render") as renders,
     ):
         work = Path(tmp)
         sources = {
             item.index: downloads.submit(
-                fetch_to_file, item.image_url, work / f"{item.index}.src", settings.fetch,
+                fetch_to_file,
+                item.image_url,
+                work / f"{item.index}.src",
+                settings.fetch,
                 fetch_client,
             )
             for item in job.items
@@ -88,13 +93,20 @@ def _produce(
     try:
         source.result()
         info = render_clip(
-            source_path, clip_path, item.duration, spec, settings.encoding,
+            source_path,
+            clip_path,
+            item.duration,
+            spec,
+            settings.encoding,
             settings.fetch.max_pixels,
         )
         result = uploader.upload(item, clip_path)
         log.info(
             "clip uploaded job_id=%s item=%d frames=%d bytes=%s",
-            job_id, item.index, info.frames, result["bytes"],
+            job_id,
+            item.index,
+            info.frames,
+            result["bytes"],
         )
         return result
     finally:

@@ -1,0 +1,74 @@
+"""Local storage writes atomically, checks digests and keeps clients' ids out of paths."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from framecast.errors import InputError, NotFound, PayloadTooLarge
+from framecast.storage.base import clip_key, safe_slug
+from framecast.storage.local import LocalStorage
+
+
+async def chunks(*parts: bytes) -> AsyncIterator[bytes]:
+    for part in parts:
+        yield part
+
+
+def write(storage: LocalStorage, key: str, *parts: bytes, **kw: object):  # type: ignore[no-untyped-def]
+    return asyncio.run(storage.write(key, chunks(*parts), **kw))  # type: ignore[arg-type]
+
+
+def test_write_streams_to_the_final_file_with_size_and_digest(tmp_path: Path) -> None:
+    storage = LocalStorage(tmp_path)
+    stored = write(storage, "job/0000-a.mp4", b"abc", b"def", max_bytes=100)
+    assert (tmp_path / "job/0000-a.mp4").read_bytes() == b"abcdef"
+    assert stored.bytes == 6
+    assert stored.sha256 == hashlib.sha256(b"abcdef").hexdigest()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error"),
+    [
+        ({"max_bytes": 4}, PayloadTooLarge),
+        ({"max_bytes": 100, "expected_sha256": "0" * 64}, InputError),
+    ],
+)
+def test_a_refused_write_leaves_no_file(tmp_path: Path, kwargs: dict, error: type) -> None:
+    storage = LocalStorage(tmp_path)
+    with pytest.raises(error):
+        write(storage, "job/0000-a.mp4", b"abc", b"def", **kwargs)
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+
+
+def test_a_refused_rewrite_keeps_the_earlier_file(tmp_path: Path) -> None:
+    storage = LocalStorage(tmp_path)
+    write(storage, "job/0000-a.mp4", b"good", max_bytes=100)
+    with pytest.raises(PayloadTooLarge):
+        write(storage, "job/0000-a.mp4", b"far too long", max_bytes=5)
+    assert (tmp_path / "job/0000-a.mp4").read_bytes() == b"good"
+
+
+@pytest.mark.parametrize("key", ["../x.mp4", "job/../../x.mp4", "/etc/passwd", ""])
+def test_keys_that_leave_the_root_are_refused(tmp_path: Path, key: str) -> None:
+    with pytest.raises(NotFound):
+        LocalStorage(tmp_path / "out").path(key)
+
+
+@pytest.mark.parametrize(
+    ("client_id", "slug"),
+    [("../../etc/x", "etc-x"), ("..", "item"), ("café olé", "cafe-ole"), ("a/b\\c", "a-b-c")],
+)
+def test_client_ids_become_safe_slugs(client_id: str, slug: str) -> None:
+    assert safe_slug(client_id) == slug
+    assert clip_key("job", 3, client_id) == f"job/0003-{slug}.mp4"
+
+
+def test_urls_are_relative_or_under_the_public_base(tmp_path: Path) -> None:
+    assert LocalStorage(tmp_path).url("j/0000-a b.mp4") == "/output/j/0000-a%20b.mp4"
+    public = LocalStorage(tmp_path, "https://cdn.example.com")
+    assert public.url("j/0000-a.mp4") == "https://cdn.example.com/output/j/0000-a.mp4"
