@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import pytest
 
 from framecast.config import Settings
 from framecast.render.probe import probe
+from framecast.worker import upload
 from framecast.worker.handler import handle
 from tests.api.test_img2vid import solid_jpeg
 from tests.support.http_server import MediaServer
@@ -68,11 +70,9 @@ def test_vps_fallback_uploads_with_the_original_contract_and_cleans_up(
 
 
 def test_an_unreachable_upload_target_fails_items_not_the_worker(
-    tmp_path: Path, media_server: MediaServer
+    tmp_path: Path, media_server: MediaServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import framecast.worker.upload as upload
-
-    upload.BACKOFF_SECONDS = 0.01
+    monkeypatch.setattr(upload, "BACKOFF_SECONDS", 0.01)
     body = job(
         media_server, upload={"type": "api", "url": "http://127.0.0.1:9/upload/job-1", "token": "t"}
     )
