@@ -25,6 +25,7 @@ X264_PRESETS = (
     "slower",
     "veryslow",
 )
+PLACEHOLDERS = {"changeme", "change-me", "secret", "your-secret-here", "xxxxxxxxxxxxxxxx"}
 NVENC_PRESETS = ("p1", "p2", "p3", "p4", "p5", "p6", "p7")
 
 
@@ -71,6 +72,10 @@ class Settings:
     upload_max_bytes: int = 2 * 1024**3
     base64_upload_max_bytes: int = 512 * 1024**2
     local_workers: int = 1
+    webhook_secret: str | None = None  # None: generated once and kept in DATA_DIR
+    webhook_attempts: int = 6
+    webhook_retry_seconds: float = 10.0  # then ×3: 10, 30, 90, 270, 810 s (20 minutes)
+    webhook_timeout_seconds: float = 10.0
     # worker
     work_dir: Path | None = None  # None: the system temp dir
     batch_size: int = 0  # 0: from the CPU quota
@@ -127,6 +132,10 @@ class Settings:
                 "BASE64_UPLOAD_MAX_BYTES", 512 * 1024**2, low=1024
             ),
             local_workers=reader.integer("LOCAL_WORKERS", 1, low=1, high=64),
+            webhook_secret=reader.text("WEBHOOK_SECRET", "") or None,
+            webhook_attempts=reader.integer("WEBHOOK_ATTEMPTS", 6, low=1, high=20),
+            webhook_retry_seconds=reader.number("WEBHOOK_RETRY_SECONDS", 10.0, low=0.01),
+            webhook_timeout_seconds=reader.number("WEBHOOK_TIMEOUT_SECONDS", 10.0, low=0.1),
             work_dir=Path(v) if (v := reader.text("WORK_DIR", "")) else None,
             batch_size=reader.integer("BATCH_SIZE", 0, low=0, high=64),
             vps_upload_url=reader.text("VPS_UPLOAD_URL", "") or None,
@@ -146,6 +155,13 @@ class Settings:
                 timeout_seconds=reader.number("FETCH_TIMEOUT_SECONDS", 30.0, low=0.1),
             ),
         )
+        if settings.webhook_secret is not None and (
+            len(settings.webhook_secret) < 16 or settings.webhook_secret.lower() in PLACEHOLDERS
+        ):
+            raise ConfigError(
+                "WEBHOOK_SECRET is a placeholder or shorter than 16 characters; set a random"
+                " secret (or unset it to have one generated in DATA_DIR/webhook_secret)"
+            )
         if settings.public_base_url and not settings.public_base_url.startswith(
             ("http://", "https://")
         ):

@@ -118,4 +118,4 @@ def test_malformed_json_is_400(service: ServiceProcess) -> None:
 def test_no_job_is_created_for_a_refused_request(service: ServiceProcess) -> None:
     post(service, {"images": [{"id": "a", "image_url": "ftp://x", "duracao": 1}]})
     with service.client() as client:
-        assert client.get("/jobs").json() == []
+        assert client.get("/jobs").json()["jobs"] == []

@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from framecast.api.credentials import load_or_create_api_keys, load_or_create_secret
+from framecast.api.credentials import (
+    load_or_create_api_keys,
+    load_or_create_secret,
+    webhook_secret,
+)
 from framecast.api.deps import Services
 from framecast.api.error_handlers import install_error_handlers
 from framecast.api.routes import ROUTERS
+from framecast.api.schemas import webhook_body
 from framecast.backends.base import Backend
 from framecast.backends.local import LocalBackend
 from framecast.config import Settings
 from framecast.jobs.service import JobService
 from framecast.jobs.store import JobStore
 from framecast.jobs.upload_token import UploadTokens
+from framecast.jobs.webhooks import WebhookSender
 from framecast.storage.local import LocalStorage
 
 
@@ -30,13 +37,21 @@ def create_app(settings: Settings, backend: Backend | None = None) -> FastAPI:
         storage = LocalStorage(settings.output_path, settings.public_base_url)
         tokens = UploadTokens(load_or_create_secret(settings.data_dir, "upload_token_secret"))
         runner = backend if backend is not None else LocalBackend(settings)
-        jobs = JobService(settings, store, runner, storage, tokens)
+        webhooks = WebhookSender(
+            store,
+            settings,
+            webhook_secret(settings),
+            lambda job: webhook_body(job, store.webhook_attempts(job.id)),
+            time.time,
+        )
+        jobs = JobService(settings, store, runner, storage, tokens, webhooks)
         app.state.services = Services(settings, api_keys, jobs, storage)
         await jobs.start()
         try:
             yield
         finally:
             await jobs.close()
+            await webhooks.close()
             await runner.close()
             store.close()
 

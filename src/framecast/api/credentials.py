@@ -44,6 +44,23 @@ def load_or_create_secret(data_dir: Path, name: str) -> bytes:
     return _write_secret(path, secrets.token_bytes(32))
 
 
+def webhook_secret(settings: Settings) -> bytes:
+    """WEBHOOK_SECRET, or one generated in DATA_DIR/webhook_secret (logged on first start)."""
+    if settings.webhook_secret:
+        return settings.webhook_secret.encode()
+    path = settings.data_dir / "webhook_secret"
+    if path.exists():
+        return path.read_bytes().strip()
+    secret = _write_secret(path, secrets.token_urlsafe(32).encode())
+    log.warning(
+        "webhook secret generated: %s (stored in %s; verify X-Framecast-Signature with it,"
+        " or set WEBHOOK_SECRET)",
+        secret.decode(),
+        path,
+    )
+    return secret
+
+
 def check_api_key(presented: str | None, keys: tuple[str, ...]) -> None:
     """Raise AuthError unless ``presented`` is one of ``keys`` (constant time per key)."""
     if not presented:

@@ -33,6 +33,12 @@ class Img2VidCreate(_Body):
     height: int = Field(1080, ge=16, le=2160, multiple_of=2, description="Output height (even).")
     fps: float = Field(24.0, ge=1, le=60, description="Frames per second.")
     zoom: float = Field(1.25, ge=1.0, le=4.0, description="Zoom-in amount over the clip.")
+    webhook_url: str | None = Field(
+        None, max_length=2048, description="POSTed the final job, signed; makes the call async."
+    )
+    metadata: dict[str, Any] | None = Field(
+        None, description="Any JSON object (≤ 16 KB), echoed back on the job and its webhook."
+    )
 
     def render_block(self) -> dict[str, Any]:
         return {"width": self.width, "height": self.height, "fps": self.fps, "zoom": self.zoom}
@@ -85,7 +91,25 @@ class Img2VidPublic(BaseModel):
     execution: ExecutionPublic
 
 
+class WebhookAttemptPublic(BaseModel):
+    attempt: int
+    at: str
+    status_code: int | None
+    error: str | None
+
+
+class WebhookPublic(BaseModel):
+    url: str
+    state: str
+    attempts: list[WebhookAttemptPublic]
+    next_attempt_at: str | None
+    delivered_at: str | None
+    last_error: str | None
+
+
 class JobPublic(Img2VidPublic):
+    """A job: the synchronous response's fields, plus its life and webhook."""
+
     operation: str
     progress: ProgressPublic
     created_at: str
@@ -94,6 +118,13 @@ class JobPublic(Img2VidPublic):
     deadline_at: str
     expired: bool
     error: str | None
+    metadata: dict[str, Any] | None
+    webhook: WebhookPublic | None
+
+
+class JobPage(BaseModel):
+    jobs: list[JobPublic]
+    next_cursor: str | None
 
 
 class UploadPublic(BaseModel):
@@ -146,8 +177,9 @@ def result_of(job: Job) -> Img2VidPublic:
     )
 
 
-def job_public(job: Job) -> JobPublic:
+def job_public(job: Job, webhook_attempts: list[dict[str, Any]] | None = None) -> JobPublic:
     result = result_of(job)
+    hook = job.webhook
     return JobPublic(
         **result.model_dump(exclude={"videos", "failed", "execution"}),
         videos=result.videos,
@@ -165,4 +197,22 @@ def job_public(job: Job) -> JobPublic:
         deadline_at=iso(job.deadline_at) or "",
         expired=job.expired,
         error=job.error,
+        metadata=job.metadata,
+        webhook=None
+        if hook is None
+        else WebhookPublic(
+            url=hook.url,
+            state=hook.state.value,
+            attempts=[
+                WebhookAttemptPublic(**{**a, "at": iso(a["at"])}) for a in webhook_attempts or []
+            ],
+            next_attempt_at=iso(hook.next_at) if hook.state.value == "pending" else None,
+            delivered_at=iso(hook.delivered_at),
+            last_error=hook.last_error,
+        ),
     )
+
+
+def webhook_body(job: Job, webhook_attempts: list[dict[str, Any]]) -> dict[str, Any]:
+    """What a webhook POSTs: the job as GET /jobs/{id} shows it, and the event name."""
+    return {"event": f"job.{job.status.value}", **job_public(job, webhook_attempts).model_dump()}

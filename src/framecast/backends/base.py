@@ -15,6 +15,11 @@ class Backend(ABC):
     async def run(self, job: dict[str, Any]) -> dict[str, Any]:
         """Run ``job`` to its end and return the worker's output; raise BackendError if it can't."""
 
+    async def cancel(self, job_id: str) -> None:
+        """Stop a job's pending work where the backend can; workers also stop on their own
+        once the API tells them the job has ended (see the worker's ``still_wanted``)."""
+        return None
+
     async def close(self) -> None:
         """Release what the backend holds (processes, clients); nothing by default."""
         return None

@@ -26,6 +26,25 @@ class ItemStatus(StrEnum):
     FAILED = "failed"  # it will not be produced; `error` says why
 
 
+class WebhookState(StrEnum):
+    WAITING = "waiting"  # the job has not ended yet
+    PENDING = "pending"  # due at ``next_at`` (first delivery or a retry)
+    DELIVERED = "delivered"  # a 2xx answer was received
+    FAILED = "failed"  # every attempt failed; POST /jobs/{id}/webhook sends it again
+
+
+@dataclass
+class Webhook:
+    """Where a job's final state is POSTed, and how delivery is going."""
+
+    url: str
+    state: WebhookState = WebhookState.WAITING
+    attempts: int = 0
+    next_at: float | None = None
+    last_error: str | None = None
+    delivered_at: float | None = None
+
+
 @dataclass
 class Item:
     """One clip of a job."""
@@ -57,6 +76,8 @@ class Job:
     ended_at: float | None = None
     error: str | None = None
     expired: bool = False
+    webhook: Webhook | None = None
+    metadata: dict[str, Any] | None = None
 
     def count(self, status: ItemStatus) -> int:
         return sum(1 for item in self.items if item.status is status)

@@ -14,21 +14,45 @@ from typing import Any
 from framecast.backends.base import Backend
 from framecast.config import Settings
 from framecast.errors import BackendError, Conflict, Gone, NotFound
-from framecast.jobs.model import Item, ItemStatus, Job, JobStatus, final_status
+from framecast.jobs.model import Item, ItemStatus, Job, JobStatus, Webhook, final_status
 from framecast.jobs.store import JobStore
 from framecast.jobs.upload_token import UploadTokens
-from framecast.storage.base import Storage, clip_key
+from framecast.jobs.webhooks import WebhookSender
+from framecast.storage.base import Storage, StoredObject, clip_key
 
 log = logging.getLogger("framecast.jobs")
 
 UPLOAD_GRACE_SECONDS = 60.0
 NO_RESULT = "the worker returned no result for this item"
+CANCELLED = "cancelled before this item was done"
+# The slowest worker a deadline allows for: 1080p frames rendered and encoded per second.
+SLOWEST_FRAMES_PER_SECOND = 2.0
 
 
 @dataclass(frozen=True)
 class NewItem:
     client_id: str
     source: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What a client asked for, beyond the items."""
+
+    operation: str
+    items: list[NewItem]
+    render: dict[str, Any]
+    webhook_url: str | None = None
+    metadata: dict[str, Any] | None = None
+    idempotency: tuple[str, str] | None = None  # (scope key, body hash)
+
+
+def work_allowance(items: list[NewItem], render: dict[str, Any]) -> float:
+    """Seconds a job's deadline grows by for the frames it asks for (scaled to 1080p)."""
+    fps = float(render.get("fps", 24.0))
+    scale = int(render.get("width", 1920)) * int(render.get("height", 1080)) / (1920 * 1080)
+    frames = sum(float(item.source.get("duration", 0.0)) * fps for item in items)
+    return frames * scale / SLOWEST_FRAMES_PER_SECOND
 
 
 class JobService:
@@ -41,6 +65,7 @@ class JobService:
         backend: Backend,
         storage: Storage,
         tokens: UploadTokens,
+        webhooks: WebhookSender,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.settings = settings
@@ -48,16 +73,19 @@ class JobService:
         self.backend = backend
         self.storage = storage
         self.tokens = tokens
+        self.webhooks = webhooks
         self.clock = clock
         self._finished: dict[str, asyncio.Event] = {}
+        self._runs: dict[str, asyncio.Task[None]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
-        """Resume the jobs a previous run left unfinished, and start the expiry sweep."""
+        """Resume what a previous run left unfinished; start the expiry sweep and webhooks."""
         for job in self.store.unfinished():
             log.info("job resumed job_id=%s pending=%d", job.id, len(job.pending_items()))
             self._launch(job)
         self._spawn(self._expire_forever())
+        self._spawn(self.webhooks.run_forever())
 
     async def close(self) -> None:
         for task in list(self._tasks):
@@ -66,26 +94,65 @@ class JobService:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
 
-    def submit(self, operation: str, items: list[NewItem], render: dict[str, Any]) -> Job:
-        """Persist a new job and start it."""
+    def submit(self, request: Submission) -> Job:
+        """Persist a new job and start it; a repeated idempotency key returns the first job."""
         now = self.clock()
         job_id = uuid.uuid4().hex
+        timeout = self.settings.job_timeout_seconds + work_allowance(request.items, request.render)
         job = Job(
             id=job_id,
-            operation=operation,
+            operation=request.operation,
             status=JobStatus.QUEUED,
             created_at=now,
-            deadline_at=now + self.settings.job_timeout_seconds,
-            render=render,
+            deadline_at=now + timeout,
+            render=request.render,
             items=[
                 Item(job_id=job_id, index=i, client_id=item.client_id, source=item.source)
-                for i, item in enumerate(items)
+                for i, item in enumerate(request.items)
             ],
+            webhook=Webhook(request.webhook_url) if request.webhook_url else None,
+            metadata=request.metadata,
         )
-        self.store.create(job)
-        log.info("job queued job_id=%s operation=%s items=%d", job_id, operation, len(items))
+        earlier = self.store.create(job, request.idempotency)
+        if earlier is not None:
+            earlier_id, earlier_hash = earlier
+            if request.idempotency and earlier_hash != request.idempotency[1]:
+                raise Conflict(
+                    "Idempotency-Key: already used for a request with a different body"
+                    f" (job {earlier_id})"
+                )
+            log.info("job reused job_id=%s (same Idempotency-Key)", earlier_id)
+            return self.get(earlier_id)
+        log.info(
+            "job queued job_id=%s operation=%s items=%d",
+            job_id,
+            request.operation,
+            len(request.items),
+        )
         self._launch(job)
         return job
+
+    async def cancel(self, job_id: str) -> Job:
+        """Stop a job's pending work; clips already uploaded are kept."""
+        job = self.get(job_id)
+        if job.status.is_final:
+            raise Conflict(f"job {job_id} has already ended ({job.status.value})")
+        run = self._runs.pop(job_id, None)
+        if run is not None:
+            run.cancel()
+        await self.backend.cancel(job_id)
+        self._finish(job_id, {}, None, cancelled=True)
+        return self.get(job_id)
+
+    def resend_webhook(self, job_id: str) -> Job:
+        job = self.get(job_id)
+        if job.webhook is None:
+            raise NotFound(f"webhook: job {job_id} was submitted without a webhook_url")
+        if not job.status.is_final:
+            raise Conflict(f"job {job_id} has not ended yet; its webhook is sent when it does")
+        self.store.resend_webhook(job_id, self.clock())
+        self.webhooks.wake()
+        return self.get(job_id)
 
     def get(self, job_id: str) -> Job:
         job = self.store.get(job_id)
@@ -120,15 +187,10 @@ class JobService:
         item = job.items[index]
         key = clip_key(job_id, index, item.client_id)
         stored = await self.storage.write(key, chunks, self.settings.upload_max_bytes, sha256)
-        item.status, item.key, item.bytes, item.sha256 = (
-            ItemStatus.DONE,
-            stored.key,
-            stored.bytes,
-            stored.sha256,
-        )
-        item.video_url = self.storage.url(stored.key)
-        self.store.record_done(item)
-        return item
+        if self.get(job_id).status.is_final:  # ended (cancelled, deadline) while uploading
+            self.storage.delete(key)
+            raise Conflict(f"job {job_id} ended while this clip was uploading")
+        return self._record(item, stored)
 
     async def store_direct(self, client_id: str, chunks: AsyncIterator[bytes]) -> Item:
         """The original ``POST /upload/video``: a one-item job that has already ended."""
@@ -141,7 +203,11 @@ class JobService:
             self.store.fail_pending(job.id, {0: "the upload did not complete"})
             self.store.finish(job.id, JobStatus.FAILED, self.clock(), "upload failed")
             raise
-        item = job.items[0]
+        item = self._record(job.items[0], stored)
+        self.store.finish(job.id, JobStatus.SUCCEEDED, self.clock(), None)
+        return item
+
+    def _record(self, item: Item, stored: StoredObject) -> Item:
         item.status, item.key, item.bytes, item.sha256 = (
             ItemStatus.DONE,
             stored.key,
@@ -150,7 +216,6 @@ class JobService:
         )
         item.video_url = self.storage.url(stored.key)
         self.store.record_done(item)
-        self.store.finish(job.id, JobStatus.SUCCEEDED, self.clock(), None)
         return item
 
     def submit_finished(self, operation: str, items: list[NewItem]) -> Job:
@@ -180,12 +245,13 @@ class JobService:
 
     def _launch(self, job: Job) -> None:
         self._finished.setdefault(job.id, asyncio.Event())
-        self._spawn(self._run(job))
+        self._runs[job.id] = self._spawn(self._run(job))
 
-    def _spawn(self, coro: Any) -> None:
+    def _spawn(self, coro: Any) -> asyncio.Task[None]:
         task = asyncio.get_running_loop().create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return task
 
     def worker_job(self, job: Job) -> dict[str, Any]:
         """The wire-format job for the backend: pending items only, with a scoped upload token."""
@@ -227,17 +293,23 @@ class JobService:
         except Exception:
             log.exception("job crashed job_id=%s", job.id)
             job_error = "internal error while running this job"
+        self._runs.pop(job.id, None)
         self._finish(job.id, errors, job_error)
 
-    def _finish(self, job_id: str, errors: dict[int, str], job_error: str | None) -> None:
+    def _finish(
+        self, job_id: str, errors: dict[int, str], job_error: str | None, cancelled: bool = False
+    ) -> None:
         job = self.get(job_id)
-        fallback = job_error or NO_RESULT
+        if job.status.is_final:
+            return  # cancelled while the backend was still answering
+        fallback = CANCELLED if cancelled else (job_error or NO_RESULT)
         self.store.fail_pending(
             job_id, {item.index: errors.get(item.index, fallback) for item in job.pending_items()}
         )
         job = self.get(job_id)
-        status = final_status(job)
-        self.store.finish(job_id, status, self.clock(), job_error)
+        status = final_status(job, cancelled)
+        if not self.store.finish(job_id, status, self.clock(), job_error):
+            return
         log.info(
             "job ended job_id=%s status=%s done=%d failed=%d",
             job_id,
@@ -245,6 +317,8 @@ class JobService:
             job.count(ItemStatus.DONE),
             job.count(ItemStatus.FAILED),
         )
+        if job.webhook is not None:
+            self.webhooks.wake()
         event = self._finished.pop(job_id, None)
         if event is not None:
             event.set()

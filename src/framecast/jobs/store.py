@@ -1,4 +1,7 @@
-"""SQLite persistence of jobs and items: every change is committed before it is acknowledged."""
+"""SQLite persistence of jobs, items, webhook attempts and idempotency keys.
+
+Every change is committed before it is acknowledged to anyone.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +11,9 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from framecast.jobs.model import Item, ItemStatus, Job, JobStatus
+from framecast.jobs.model import Item, ItemStatus, Job, JobStatus, Webhook, WebhookState
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -22,10 +26,18 @@ CREATE TABLE IF NOT EXISTS jobs (
     ended_at REAL,
     render TEXT NOT NULL,
     error TEXT,
-    expired INTEGER NOT NULL DEFAULT 0
+    expired INTEGER NOT NULL DEFAULT 0,
+    metadata TEXT,
+    webhook_url TEXT,
+    webhook_state TEXT,
+    webhook_attempts INTEGER NOT NULL DEFAULT 0,
+    webhook_next_at REAL,
+    webhook_error TEXT,
+    webhook_delivered_at REAL
 );
 CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status);
-CREATE INDEX IF NOT EXISTS jobs_by_created ON jobs (created_at);
+CREATE INDEX IF NOT EXISTS jobs_by_created ON jobs (created_at, id);
+CREATE INDEX IF NOT EXISTS jobs_by_webhook ON jobs (webhook_state, webhook_next_at);
 CREATE TABLE IF NOT EXISTS items (
     job_id TEXT NOT NULL REFERENCES jobs (id),
     idx INTEGER NOT NULL,
@@ -38,6 +50,19 @@ CREATE TABLE IF NOT EXISTS items (
     sha256 TEXT,
     video_url TEXT,
     PRIMARY KEY (job_id, idx)
+);
+CREATE TABLE IF NOT EXISTS webhook_attempts (
+    job_id TEXT NOT NULL REFERENCES jobs (id),
+    attempt INTEGER NOT NULL,
+    at REAL NOT NULL,
+    status_code INTEGER,
+    error TEXT,
+    PRIMARY KEY (job_id, attempt)
+);
+CREATE TABLE IF NOT EXISTS idempotency_keys (
+    scope_key TEXT PRIMARY KEY,
+    body_hash TEXT NOT NULL,
+    job_id TEXT NOT NULL REFERENCES jobs (id)
 );
 """
 
@@ -69,11 +94,27 @@ class JobStore:
         with self._lock:
             self._db.close()
 
-    def create(self, job: Job) -> None:
+    def create(
+        self, job: Job, idempotency: tuple[str, str] | None = None
+    ) -> tuple[str, str] | None:
+        """Insert ``job``; with ``(scope_key, body_hash)`` already taken, insert nothing and
+        return the earlier ``(job_id, body_hash)``."""
+        hook = job.webhook
         with self._tx() as db:
+            if idempotency is not None:
+                row = db.execute(
+                    "SELECT job_id, body_hash FROM idempotency_keys WHERE scope_key = ?",
+                    (idempotency[0],),
+                ).fetchone()
+                if row is not None:
+                    return str(row["job_id"]), str(row["body_hash"])
+                db.execute(
+                    "INSERT INTO idempotency_keys (scope_key, body_hash, job_id) VALUES (?, ?, ?)",
+                    (*idempotency, job.id),
+                )
             db.execute(
-                "INSERT INTO jobs (id, operation, status, created_at, deadline_at, render)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO jobs (id, operation, status, created_at, deadline_at, render,"
+                " metadata, webhook_url, webhook_state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     job.id,
                     job.operation,
@@ -81,6 +122,9 @@ class JobStore:
                     job.created_at,
                     job.deadline_at,
                     json.dumps(job.render),
+                    None if job.metadata is None else json.dumps(job.metadata),
+                    hook.url if hook else None,
+                    hook.state.value if hook else None,
                 ),
             )
             db.executemany(
@@ -102,6 +146,7 @@ class JobStore:
                     for i in job.items
                 ],
             )
+        return None
 
     def get(self, job_id: str) -> Job | None:
         with self._lock:
@@ -113,8 +158,19 @@ class JobStore:
             ).fetchall()
         return _job(row, items)
 
-    def recent(self, limit: int) -> list[Job]:
-        return self._where("1 ORDER BY created_at DESC LIMIT ?", (limit,))
+    def page(self, status: str | None, limit: int, before: tuple[float, str] | None) -> list[Job]:
+        """Newest first; ``before`` is the (created_at, id) of the last job of the previous page."""
+        conditions, params = ["1"], []  # type: list[str], list[Any]
+        if status:
+            conditions.append("status = ?")
+            params.append(status)
+        if before is not None:
+            conditions.append("(created_at < ? OR (created_at = ? AND id < ?))")
+            params += [before[0], before[0], before[1]]
+        return self._where(
+            " AND ".join(conditions) + " ORDER BY created_at DESC, id DESC LIMIT ?",
+            (*params, limit),
+        )
 
     def unfinished(self) -> list[Job]:
         return self._where(
@@ -158,28 +214,112 @@ class JobStore:
                 ],
             )
 
-    def finish(self, job_id: str, status: JobStatus, at: float, error: str | None) -> None:
+    def finish(self, job_id: str, status: JobStatus, at: float, error: str | None) -> bool:
+        """End a job that has not ended yet (False if it had); its webhook becomes due."""
         with self._tx() as db:
-            db.execute(
-                "UPDATE jobs SET status = ?, ended_at = ?, error = ? WHERE id = ?",
-                (status.value, at, error, job_id),
-            )
+            ended = db.execute(
+                "UPDATE jobs SET status = ?, ended_at = ?, error = ?,"
+                " webhook_state = CASE WHEN webhook_url IS NULL THEN NULL ELSE ? END,"
+                " webhook_next_at = ? WHERE id = ? AND status IN (?, ?)",
+                (
+                    status.value,
+                    at,
+                    error,
+                    WebhookState.PENDING.value,
+                    at,
+                    job_id,
+                    JobStatus.QUEUED.value,
+                    JobStatus.RUNNING.value,
+                ),
+            ).rowcount
+        return bool(ended)
 
     def ended_before(self, cutoff: float) -> list[Job]:
         """Jobs that ended before ``cutoff`` and whose files are not yet expired."""
         return self._where("expired = 0 AND ended_at IS NOT NULL AND ended_at < ?", (cutoff,))
+
+    def mark_expired(self, job_id: str) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE jobs SET expired = 1 WHERE id = ?", (job_id,))
+
+    # -- webhooks --------------------------------------------------------------------------
+
+    def webhooks_due(self, now: float) -> list[Job]:
+        return self._where(
+            "webhook_state = ? AND webhook_next_at <= ? ORDER BY webhook_next_at",
+            (WebhookState.PENDING.value, now),
+        )
+
+    def next_webhook_at(self) -> float | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT MIN(webhook_next_at) AS at FROM jobs WHERE webhook_state = ?",
+                (WebhookState.PENDING.value,),
+            ).fetchone()
+        return None if row["at"] is None else float(row["at"])
+
+    def record_webhook_attempt(
+        self,
+        job_id: str,
+        at: float,
+        status_code: int | None,
+        error: str | None,
+        state: WebhookState,
+        next_at: float | None,
+    ) -> int:
+        """Persist one delivery attempt and the webhook's new state; returns the attempt number."""
+        with self._tx() as db:
+            attempt = (
+                1
+                + db.execute(
+                    "SELECT webhook_attempts FROM jobs WHERE id = ?", (job_id,)
+                ).fetchone()[0]
+            )
+            db.execute(
+                "INSERT INTO webhook_attempts (job_id, attempt, at, status_code, error)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (job_id, attempt, at, status_code, error),
+            )
+            db.execute(
+                "UPDATE jobs SET webhook_attempts = ?, webhook_state = ?, webhook_next_at = ?,"
+                " webhook_error = ?, webhook_delivered_at = ? WHERE id = ?",
+                (attempt, state.value, next_at, error, at if error is None else None, job_id),
+            )
+        return int(attempt)
+
+    def resend_webhook(self, job_id: str, at: float) -> None:
+        with self._tx() as db:
+            db.execute(
+                "UPDATE jobs SET webhook_state = ?, webhook_next_at = ? WHERE id = ?",
+                (WebhookState.PENDING.value, at, job_id),
+            )
+
+    def webhook_attempts(self, job_id: str) -> list[dict[str, Any]]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT attempt, at, status_code, error FROM webhook_attempts WHERE job_id = ?"
+                " ORDER BY attempt",
+                (job_id,),
+            ).fetchall()
+        return [dict(row) for row in rows]
 
     def _where(self, condition: str, params: tuple[object, ...]) -> list[Job]:
         with self._lock:
             rows = self._db.execute(f"SELECT id FROM jobs WHERE {condition}", params).fetchall()
         return [job for row in rows if (job := self.get(row["id"])) is not None]
 
-    def mark_expired(self, job_id: str) -> None:
-        with self._tx() as db:
-            db.execute("UPDATE jobs SET expired = 1 WHERE id = ?", (job_id,))
-
 
 def _job(row: sqlite3.Row, items: list[sqlite3.Row]) -> Job:
+    webhook = None
+    if row["webhook_url"]:
+        webhook = Webhook(
+            url=row["webhook_url"],
+            state=WebhookState(row["webhook_state"]),
+            attempts=row["webhook_attempts"],
+            next_at=row["webhook_next_at"],
+            last_error=row["webhook_error"],
+            delivered_at=row["webhook_delivered_at"],
+        )
     return Job(
         id=row["id"],
         operation=row["operation"],
@@ -191,6 +331,8 @@ def _job(row: sqlite3.Row, items: list[sqlite3.Row]) -> Job:
         render=json.loads(row["render"]),
         error=row["error"],
         expired=bool(row["expired"]),
+        webhook=webhook,
+        metadata=None if row["metadata"] is None else json.loads(row["metadata"]),
         items=[
             Item(
                 job_id=i["job_id"],

@@ -13,6 +13,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from framecast.errors import ImageError
 from framecast.render.motion import CameraPath, Rect
+from framecast.render.warp import PlaneMap, PlaneWarper, warp_direct
 
 __all__ = ["FrameWarper", "YuvSource", "fit_cover", "load_image", "prepare_source", "to_yuv420"]
 
@@ -82,15 +83,16 @@ class YuvSource:
     y: np.ndarray
     u: np.ndarray
     v: np.ndarray
-    width: int  # of the fitted image, in luma pixels (the planes may carry one padding column/row)
+    width: int  # of the fitted image in luma pixels; the planes may carry edge padding
     height: int
 
 
 def to_yuv420(rgb: np.ndarray) -> YuvSource:
     """Convert RGB uint8 to BT.709 limited-range 4:2:0 planes (not cv2's BT.601 conversion)."""
     height, width = rgb.shape[:2]
-    # Pad to even sizes by repeating the edge, which is what the warp's border would do anyway.
-    padded = np.pad(rgb, ((0, height % 2), (0, width % 2), (0, 0)), mode="edge")
+    # Pad by repeating the edge, which is what the warp's border does anyway: to an even height
+    # for 4:2:0, to a width of whole groups of 8 so the warp can pack chroma columns by 4.
+    padded = np.pad(rgb, ((0, height % 2), (0, -width % 8), (0, 0)), mode="edge")
     rgbf = padded.astype(np.float32) / 255.0
     luma = _KR * rgbf[..., 0] + _KG * rgbf[..., 1] + _KB * rgbf[..., 2]
     y = np.rint(16 + 219 * luma).astype(np.uint8)
@@ -109,9 +111,13 @@ def prepare_source(rgb: np.ndarray, width: int, height: int, path: CameraPath) -
 
 
 class FrameWarper:
-    """Renders yuv420p frames of one source, reusing one output buffer."""
+    """Renders yuv420p frames of one source, reusing one output buffer.
 
-    def __init__(self, source: YuvSource, width: int, height: int) -> None:
+    ``separable`` False uses one plain ``cv2.warpAffine`` per plane: the reference the faster
+    two-pass default (:class:`PlaneWarper`) is tested against.
+    """
+
+    def __init__(self, source: YuvSource, width: int, height: int, separable: bool = True) -> None:
         if width % 2 or height % 2:
             raise ValueError(f"yuv420p needs an even frame size, got {width}x{height}")
         self.source, self.width, self.height = source, width, height
@@ -120,27 +126,37 @@ class FrameWarper:
         self._y = self._buffer[:luma].reshape(height, width)
         self._u = self._buffer[luma : luma + chroma].reshape(height // 2, width // 2)
         self._v = self._buffer[luma + chroma :].reshape(height // 2, width // 2)
+        self._separable = separable
+        if separable:
+            self._warpers = (
+                PlaneWarper(source.y, width, height),
+                PlaneWarper(source.u, width // 2, height // 2),
+                PlaneWarper(source.v, width // 2, height // 2),
+            )
 
-    def affine(self, rect: Rect) -> tuple[np.ndarray, np.ndarray]:
-        """The output→source maps of the luma and chroma planes for camera rectangle ``rect``."""
+    def plane_maps(self, rect: Rect) -> tuple[PlaneMap, PlaneMap]:
+        """How the luma and the chroma planes are resampled for camera rectangle ``rect``."""
         # Continuous coordinates with pixel centres at i + 0.5: output x_o covers source
-        # rect.x·W_s + x_o·sx; cv2 indexes pixel centres at i, hence the ±0.5 terms.
+        # rect.x·W_s + x_o·sx; pixel indices put centres at i, hence the ±0.5 terms.
         sx = rect.w * self.source.width / self.width
         sy = rect.h * self.source.height / self.height
         ox, oy = rect.x * self.source.width, rect.y * self.source.height
-        luma = np.array([[sx, 0, ox + 0.5 * sx - 0.5], [0, sy, oy + 0.5 * sy - 0.5]])
+        luma = PlaneMap(sx, ox + 0.5 * sx - 0.5, sy, oy + 0.5 * sy - 0.5)
         # Chroma samples sit at the centre of each 2×2 luma block in source and output alike,
         # so the same scale applies with the offsets in half-size units.
-        chroma = np.array([[sx, 0, ox / 2 + 0.5 * sx - 0.5], [0, sy, oy / 2 + 0.5 * sy - 0.5]])
+        chroma = PlaneMap(sx, ox / 2 + 0.5 * sx - 0.5, sy, oy / 2 + 0.5 * sy - 0.5)
         return luma, chroma
 
     def render(self, rect: Rect) -> memoryview:
         """The yuv420p frame for ``rect``; valid until the next call."""
-        luma, chroma = self.affine(rect)
-        flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
-        full, half = (self.width, self.height), (self.width // 2, self.height // 2)
-        src = self.source
-        cv2.warpAffine(src.y, luma, full, self._y, flags, cv2.BORDER_REPLICATE)
-        cv2.warpAffine(src.u, chroma, half, self._u, flags, cv2.BORDER_REPLICATE)
-        cv2.warpAffine(src.v, chroma, half, self._v, flags, cv2.BORDER_REPLICATE)
+        luma, chroma = self.plane_maps(rect)
+        if self._separable:
+            wy, wu, wv = self._warpers
+            wy.warp(luma, self._y)
+            wu.warp(chroma, self._u)
+            wv.warp(chroma, self._v)
+        else:
+            warp_direct(self.source.y, luma, self._y)
+            warp_direct(self.source.u, chroma, self._u)
+            warp_direct(self.source.v, chroma, self._v)
         return self._buffer.data

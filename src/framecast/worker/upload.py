@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
+import threading
 import time
 from pathlib import Path
 from typing import Any, Protocol
@@ -19,11 +20,16 @@ log = logging.getLogger("framecast.worker")
 
 ATTEMPTS = 4
 BACKOFF_SECONDS = 0.5
+STATUS_CHECK_SECONDS = 1.0
 
 
 class Uploader(Protocol):
     def upload(self, item: ImageItem, clip: Path) -> dict[str, Any]:
         """Store ``clip`` and return ``{"id", "video_url", "bytes", "sha256"}``."""
+        ...
+
+    def still_wanted(self) -> bool:
+        """False once the job was cancelled or has ended: the rest is not worth rendering."""
         ...
 
 
@@ -34,6 +40,26 @@ class ApiUploader:
         self._url = url.rstrip("/")
         self._token = token
         self._client = client
+        self._lock = threading.Lock()
+        self._checked_at = -STATUS_CHECK_SECONDS
+        self._wanted = True
+
+    def still_wanted(self) -> bool:
+        # Asked before each clip, at most once a second; a network blip never stops work.
+        with self._lock:
+            if self._wanted and time.monotonic() - self._checked_at >= STATUS_CHECK_SECONDS:
+                self._checked_at = time.monotonic()
+                try:
+                    response = self._client.get(
+                        self._url, headers={"Authorization": f"Bearer {self._token}"}
+                    )
+                except httpx.HTTPError:
+                    return True
+                if response.status_code == 401:  # the token expired with the job's deadline
+                    self._wanted = False
+                elif response.is_success:
+                    self._wanted = response.json().get("status") in ("queued", "running")
+            return self._wanted
 
     def upload(self, item: ImageItem, clip: Path) -> dict[str, Any]:
         sha256 = _sha256(clip)
@@ -58,6 +84,9 @@ class VpsUploader:
         self._url = url
         self._api_key = api_key
         self._client = client
+
+    def still_wanted(self) -> bool:
+        return True  # the original contract has no notion of a job to ask about
 
     def upload(self, item: ImageItem, clip: Path) -> dict[str, Any]:
         data = clip.read_bytes()

@@ -1,26 +1,66 @@
-"""``GET /jobs/{job_id}`` and ``GET /jobs``: a job's state, progress and the clips done so far."""
+"""Jobs: state, progress and the clips done so far; listing, cancel, webhook re-send."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from framecast.api.deps import ApiKeyDep, ServicesDep
-from framecast.api.schemas import JobPublic, job_public
+from framecast.api.deps import ApiKeyDep, Services, ServicesDep
+from framecast.api.schemas import JobPage, JobPublic, job_public
+from framecast.errors import InputError
+from framecast.jobs.model import Job, JobStatus
 
 router = APIRouter(tags=["jobs"])
 
 
+def public(services: Services, job: Job) -> JobPublic:
+    return job_public(job, services.jobs.store.webhook_attempts(job.id) if job.webhook else None)
+
+
 @router.get("/jobs/{job_id}", response_model=JobPublic)
 async def get_job(job_id: str, services: ServicesDep, _: ApiKeyDep) -> JobPublic:
-    """A job's status, progress, finished videos (in request order) and item errors."""
-    return job_public(services.jobs.get(job_id))
+    """A job's status, progress, finished videos (in request order), errors and webhook."""
+    return public(services, services.jobs.get(job_id))
 
 
-@router.get("/jobs", response_model=list[JobPublic])
+@router.get("/jobs", response_model=JobPage)
 async def list_jobs(
-    services: ServicesDep, _: ApiKeyDep, limit: Annotated[int, Query(ge=1, le=200)] = 50
-) -> list[JobPublic]:
-    """The most recent jobs, newest first."""
-    return [job_public(job) for job in services.jobs.store.recent(limit)]
+    services: ServicesDep,
+    _: ApiKeyDep,
+    status: JobStatus | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
+) -> JobPage:
+    """Jobs newest first; pass `next_cursor` back as `cursor` for the next page."""
+    jobs = services.jobs.store.page(status.value if status else None, limit, decode(cursor))
+    next_cursor = encode(jobs[-1]) if len(jobs) == limit else None
+    return JobPage(jobs=[public(services, job) for job in jobs], next_cursor=next_cursor)
+
+
+@router.post("/jobs/{job_id}/cancel", response_model=JobPublic)
+async def cancel_job(job_id: str, services: ServicesDep, _: ApiKeyDep) -> JobPublic:
+    """Stop pending work; clips already uploaded are kept. 409 if the job has ended."""
+    return public(services, await services.jobs.cancel(job_id))
+
+
+@router.post("/jobs/{job_id}/webhook", response_model=JobPublic)
+async def resend_webhook(job_id: str, services: ServicesDep, _: ApiKeyDep) -> JobPublic:
+    """Send an ended job's webhook again (after its retries gave up, or to replay it)."""
+    return public(services, services.jobs.resend_webhook(job_id))
+
+
+def encode(job: Job) -> str:
+    return base64.urlsafe_b64encode(f"{job.created_at!r}|{job.id}".encode()).decode()
+
+
+def decode(cursor: str | None) -> tuple[float, str] | None:
+    if not cursor:
+        return None
+    try:
+        created, _, job_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
+        return float(created), job_id
+    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        raise InputError("cursor: not a cursor this service gave out (use next_cursor)") from exc

@@ -9,12 +9,21 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Request
 
-from framecast.api.deps import ApiKeyDep, ServicesDep
+from framecast.api.deps import ApiKeyDep, Services, ServicesDep
 from framecast.api.schemas import Base64UploadCreate, UploadPublic
 from framecast.errors import AuthError, InputError, PayloadTooLarge
 from framecast.jobs.model import Item
 
 router = APIRouter(tags=["uploads"])
+
+
+@router.get("/upload/{job_id}")
+async def job_state_for_worker(
+    job_id: str, services: ServicesDep, authorization: Annotated[str | None, Header()] = None
+) -> dict[str, str]:
+    """For workers: is this job still wanted? (They stop once it is cancelled or ended.)"""
+    _check_token(services, job_id, authorization)
+    return {"status": services.jobs.get(job_id).status.value}
 
 
 @router.put("/upload/{job_id}/{item}", response_model=UploadPublic)
@@ -27,10 +36,7 @@ async def put_clip(
     x_content_sha256: Annotated[str | None, Header()] = None,
 ) -> UploadPublic:
     """Store one rendered clip of a job (raw MP4 body), authorised by the job's upload token."""
-    scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        raise AuthError("Authorization: expected 'Bearer <upload token>'")
-    services.jobs.tokens.verify(token, job_id, services.jobs.clock())
+    _check_token(services, job_id, authorization)
     _check_length(request, services.settings.upload_max_bytes)
     stored = await services.jobs.store_clip(job_id, item, request.stream(), x_content_sha256)
     return _public(stored)
@@ -56,6 +62,13 @@ async def post_base64(request: Request, services: ServicesDep, _: ApiKeyDep) -> 
         raise InputError(f"video_base64: not valid base64 ({exc})") from exc
     stored = await services.jobs.store_direct(body.id, _once(data))
     return _public(stored)
+
+
+def _check_token(services: Services, job_id: str, authorization: str | None) -> None:
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise AuthError("Authorization: expected 'Bearer <upload token>'")
+    services.jobs.tokens.verify(token, job_id, services.jobs.clock())
 
 
 def _check_length(request: Request, limit: int) -> None:

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import hashlib
+import json
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from framecast.api.deps import ApiKeyDep, Services, ServicesDep
 from framecast.api.schemas import Img2VidCreate, Img2VidPublic, JobAccepted, result_of
 from framecast.errors import InputError
 from framecast.jobs.model import Job
-from framecast.jobs.service import NewItem
+from framecast.jobs.service import NewItem, Submission
 from framecast.worker.urls import normalize_url
 
 router = APIRouter(tags=["video"])
+
+METADATA_MAX_BYTES = 16 * 1024
 
 
 @router.post(
@@ -27,13 +32,25 @@ async def img2vid(
     services: ServicesDep,
     _: ApiKeyDep,
     prefer: Annotated[str | None, Header()] = None,
+    idempotency_key: Annotated[str | None, Header(max_length=256)] = None,
+    x_api_key: Annotated[str | None, Header()] = None,
 ) -> JSONResponse:
-    """Render one Ken Burns clip per image; answers with only URLs, in request order."""
-    items = checked_items(body, services)
-    job = services.jobs.submit("img2vid", items, body.render_block())
-    wait = (
-        0.0 if prefer and "respond-async" in prefer.lower() else services.settings.sync_wait_seconds
+    """Render one Ken Burns clip per image; answers with only URLs, in request order.
+
+    Synchronous up to SYNC_WAIT_SECONDS; with `webhook_url`, `Prefer: respond-async`, or past
+    that wait, the answer is 202 and the job goes on (poll `status_url`).
+    """
+    submission = Submission(
+        operation="img2vid",
+        items=checked_items(body, services),
+        render=body.render_block(),
+        webhook_url=checked_webhook_url(body.webhook_url),
+        metadata=checked_metadata(body.metadata),
+        idempotency=idempotency(idempotency_key, x_api_key, body),
     )
+    job = services.jobs.submit(submission)
+    is_async = bool(body.webhook_url) or bool(prefer and "respond-async" in prefer.lower())
+    wait = 0.0 if is_async else services.settings.sync_wait_seconds
     finished = await services.jobs.wait(job.id, wait)
     if finished is None:
         return accepted(job)
@@ -68,6 +85,29 @@ def checked_items(body: Img2VidCreate, services: Services) -> list[NewItem]:
             raise InputError(f"images[{i}].image_url: {exc.message}") from exc
         items.append(NewItem(image.id, {"image_url": url, "duration": image.duracao}))
     return items
+
+
+def checked_webhook_url(url: str | None) -> str | None:
+    if not url:
+        return None
+    try:
+        return normalize_url(url)
+    except InputError as exc:
+        raise InputError(f"webhook_url: {exc.message}") from exc
+
+
+def checked_metadata(metadata: dict[str, Any] | None) -> dict[str, Any] | None:
+    if metadata is not None and len(json.dumps(metadata)) > METADATA_MAX_BYTES:
+        raise InputError(f"metadata: at most {METADATA_MAX_BYTES} bytes of JSON")
+    return metadata
+
+
+def idempotency(key: str | None, api_key: str | None, body: BaseModel) -> tuple[str, str] | None:
+    """(scope key, body hash): keys are scoped to the API key that sent them."""
+    if not key:
+        return None
+    scope = hashlib.sha256(f"{api_key}\0img2vid\0{key}".encode()).hexdigest()
+    return scope, hashlib.sha256(body.model_dump_json().encode()).hexdigest()
 
 
 def accepted(job: Job) -> JSONResponse:

@@ -92,6 +92,8 @@ def _produce(
     clip_path = work / f"{item.index}.mp4"
     try:
         source.result()
+        if not uploader.still_wanted():
+            raise ItemError("skipped: the job was cancelled or passed its deadline")
         info = render_clip(
             source_path,
             clip_path,

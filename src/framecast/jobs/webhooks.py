@@ -1,0 +1,136 @@
+"""Webhooks: a job's final state POSTed to the client, signed, retried with backoff.
+
+Every attempt is persisted, so deliveries survive restarts and their history shows on the job.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from framecast.config import Settings
+from framecast.errors import FetchError
+from framecast.jobs.model import Job, WebhookState
+from framecast.jobs.store import JobStore
+from framecast.worker.urls import check_public_host
+
+log = logging.getLogger("framecast.webhooks")
+
+SIGNATURE_HEADER = "X-Framecast-Signature"
+EVENT_HEADER = "X-Framecast-Event"
+JOB_HEADER = "X-Framecast-Job-Id"
+
+
+def signature(secret: bytes, body: bytes) -> str:
+    """``sha256=<hex HMAC-SHA256 of the body>``, as sent in X-Framecast-Signature."""
+    return "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
+
+
+class WebhookSender:
+    """Delivers due webhooks in the background; ``wake()`` after a job ends or a re-send."""
+
+    def __init__(
+        self,
+        store: JobStore,
+        settings: Settings,
+        secret: bytes,
+        body_of: Callable[[Job], dict[str, Any]],
+        clock: Callable[[], float],
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.secret = secret
+        self.body_of = body_of
+        self.clock = clock
+        self._wake = asyncio.Event()
+        self._client = httpx.AsyncClient(
+            timeout=settings.webhook_timeout_seconds, follow_redirects=False, trust_env=False
+        )
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+    def retry_delay(self, attempt: int) -> float:
+        """Seconds after failed attempt ``attempt`` (1-based): base, ×3 each time."""
+        return float(self.settings.webhook_retry_seconds * 3 ** (attempt - 1))
+
+    async def run_forever(self) -> None:
+        while True:
+            for job in self.store.webhooks_due(self.clock()):
+                await self.deliver(job)
+            next_at = self.store.next_webhook_at()
+            wait = 3600.0 if next_at is None else max(0.0, next_at - self.clock())
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=min(wait, 3600.0))
+
+    async def deliver(self, job: Job) -> bool:
+        """One attempt; persisted with its outcome and the next retry (if any)."""
+        assert job.webhook is not None
+        body = json.dumps(self.body_of(job), separators=(",", ":")).encode()
+        event = f"job.{job.status.value}"
+        headers = {
+            "Content-Type": "application/json",
+            SIGNATURE_HEADER: signature(self.secret, body),
+            EVENT_HEADER: event,
+            JOB_HEADER: job.id,
+            "User-Agent": "framecast-webhooks",
+        }
+        status_code: int | None = None
+        error: str | None = None
+        try:
+            url = httpx.URL(job.webhook.url)
+            await asyncio.to_thread(
+                check_public_host,
+                url.host,
+                url.port or (443 if url.scheme == "https" else 80),
+                self.settings.fetch.allow_private,
+            )
+            response = await self._client.post(url, content=body, headers=headers)
+            status_code = response.status_code
+            if not response.is_success:
+                error = f"HTTP {status_code}"
+        except FetchError as exc:
+            error = exc.message
+        except httpx.HTTPError as exc:
+            error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        attempt = job.webhook.attempts + 1
+        now = self.clock()
+        if error is None:
+            state, next_at = WebhookState.DELIVERED, None
+        elif attempt < self.settings.webhook_attempts:
+            state, next_at = WebhookState.PENDING, now + self.retry_delay(attempt)
+        else:
+            state, next_at = WebhookState.FAILED, None
+        self.store.record_webhook_attempt(job.id, now, status_code, error, state, next_at)
+        if error is None:
+            log.info("webhook delivered job_id=%s event=%s attempt=%d", job.id, event, attempt)
+        elif state is WebhookState.FAILED:
+            log.error(
+                "webhook failed for good job_id=%s attempts=%d error=%s (POST /jobs/%s/webhook"
+                " sends it again)",
+                job.id,
+                attempt,
+                error,
+                job.id,
+            )
+        else:
+            log.warning(
+                "webhook retry job_id=%s attempt=%d error=%s next_in=%.1fs",
+                job.id,
+                attempt,
+                error,
+                next_at - now if next_at else 0,
+            )
+        return error is None

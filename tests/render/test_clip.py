@@ -1,0 +1,88 @@
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from framecast.config import EncoderConfig
+from framecast.errors import ImageError
+from framecast.render.clip import RenderSpec, render_array, render_clip
+from framecast.render.probe import probe
+from tests.support.media import gradient_jpeg, gradient_rgb
+
+X264 = EncoderConfig(encoder="x264", x264_preset="ultrafast")
+SMALL = RenderSpec(width=320, height=180, fps=24.0)
+LIMIT = 10**8
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory) -> tuple[Path, object]:
+    tmp = tmp_path_factory.mktemp("clip")
+    image = tmp / "source.jpg"
+    image.write_bytes(gradient_jpeg(640, 480))
+    out = tmp / "clip.mp4"
+    return out, render_clip(image, out, 1.0, SMALL, EncoderConfig(encoder="x264"), LIMIT)
+
+
+def test_clip_is_h264_high_yuv420p(clip):
+    info = probe(clip[0])
+    assert (info.codec, info.profile, info.pix_fmt) == ("h264", "High", "yuv420p")
+
+
+def test_clip_has_the_requested_size_and_fps(clip):
+    info = probe(clip[0])
+    assert (info.width, info.height, info.fps) == (320, 180, 24.0)
+
+
+def test_clip_is_tagged_bt709_limited_range(clip):
+    info = probe(clip[0])
+    # 1 is BT.709 for primaries, transfer and matrix; colour range 1 is limited ("tv").
+    assert (info.color_primaries, info.color_trc, info.colorspace, info.color_range) == (1, 1, 1, 1)
+
+
+def test_clip_is_faststart(clip):
+    assert probe(clip[0]).faststart
+
+
+def test_clip_info_reports_what_was_made(clip):
+    info = clip[1]
+    assert (info.frames, info.duration, info.encoder) == (24, 1.0, "libx264")
+
+
+@pytest.mark.parametrize(("duration", "frames"), [(1.0, 24), (2.3, 55), (0.5, 12), (0.02, 1)])
+def test_frame_count_and_duration_are_exact(tmp_path, duration, frames):
+    out = tmp_path / "clip.mp4"
+    render_array(gradient_rgb(400, 300), out, duration, SMALL, X264)
+    info = probe(out)
+    assert info.frames == frames
+    assert info.duration == pytest.approx(frames / 24.0, abs=1e-6)
+
+
+def test_default_spec_renders_1080p24():
+    spec = RenderSpec()
+    assert (spec.width, spec.height, spec.fps) == (1920, 1080, 24.0)
+    assert spec.path.min_size() == pytest.approx((0.8, 0.8))
+
+
+def test_default_spec_clip_is_1080p(tmp_path):
+    out = tmp_path / "clip.mp4"
+    render_array(gradient_rgb(2400, 1350), out, 0.25, RenderSpec(), X264)
+    info = probe(out)
+    assert (info.width, info.height, info.frames) == (1920, 1080, 6)
+
+
+def test_bad_image_leaves_no_output(tmp_path):
+    image, out = tmp_path / "bad.jpg", tmp_path / "clip.mp4"
+    image.write_bytes(b"<html>")
+    with pytest.raises(ImageError):
+        render_clip(image, out, 1.0, SMALL, X264, LIMIT)
+    assert not out.exists()
+
+
+def test_odd_output_size_is_refused():
+    with pytest.raises(ValueError, match="even"):
+        RenderSpec(width=321, height=180)
+
+
+def test_render_array_accepts_a_decoded_image(tmp_path):
+    rgb = np.zeros((180, 320, 3), dtype=np.uint8)
+    assert render_array(rgb, tmp_path / "c.mp4", 0.5, SMALL, X264).frames == 12

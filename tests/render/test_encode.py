@@ -1,0 +1,74 @@
+import logging
+
+import pytest
+
+from framecast.config import EncoderConfig
+from framecast.errors import RenderError
+from framecast.render.encode import ClipEncoder, FfmpegError, choose_encoder, encode_command
+
+FRAME = bytes(64 * 64 * 3 // 2)
+
+
+def test_x264_forced_gives_libx264():
+    assert choose_encoder(EncoderConfig(encoder="x264")) == "libx264"
+
+
+def test_nvenc_forced_gives_nvenc_without_probing():
+    config = EncoderConfig(encoder="nvenc", ffmpeg_binary="/nonexistent/ffmpeg")
+    assert choose_encoder(config) == "h264_nvenc"
+
+
+def test_auto_falls_back_to_libx264_without_a_gpu_and_logs_once(caplog):
+    config = EncoderConfig(encoder="auto", nvenc_cq=29)  # a config no other test has probed
+    with caplog.at_level(logging.INFO, logger="framecast.render"):
+        first, second = choose_encoder(config), choose_encoder(config)
+    assert first == second == "libx264"
+    events = [r.getMessage() for r in caplog.records if "encoder chosen" in r.getMessage()]
+    assert len(events) == 1
+    assert events[0].startswith('encoder chosen encoder=libx264 reason="h264_nvenc probe failed')
+
+
+def test_auto_with_a_missing_ffmpeg_is_a_render_error():
+    config = EncoderConfig(encoder="auto", ffmpeg_binary="/nonexistent/ffmpeg")
+    with pytest.raises(RenderError, match="/nonexistent/ffmpeg"):
+        choose_encoder(config)
+
+
+def test_missing_ffmpeg_binary_is_a_render_error(tmp_path):
+    config = EncoderConfig(encoder="x264", ffmpeg_binary="/nonexistent/ffmpeg")
+    with pytest.raises(RenderError, match="cannot run ffmpeg '/nonexistent/ffmpeg'"):
+        ClipEncoder(config, tmp_path / "out.mp4", 64, 64, 24.0)
+
+
+def test_ffmpeg_failure_carries_exit_code_and_stderr_and_removes_output(tmp_path):
+    out = tmp_path / "out.mp4"
+    config = EncoderConfig(encoder="x264", x264_preset="no-such-preset")
+    with pytest.raises(FfmpegError) as caught, ClipEncoder(config, out, 64, 64, 24.0) as encoder:
+        for _ in range(200):
+            encoder.write(FRAME)
+    assert caught.value.exit_code not in (0, None)
+    assert "no-such-preset" in caught.value.message or "preset" in caught.value.stderr_tail
+    assert not out.exists()
+
+
+def test_an_exception_while_rendering_kills_ffmpeg_and_removes_output(tmp_path):
+    out = tmp_path / "out.mp4"
+    config = EncoderConfig(encoder="x264")
+    with pytest.raises(KeyError), ClipEncoder(config, out, 64, 64, 24.0) as encoder:
+        encoder.write(FRAME)
+        raise KeyError("boom")
+    assert not out.exists()
+
+
+def test_encode_command_reads_raw_yuv420p_and_tags_bt709():
+    command = encode_command(EncoderConfig(), "libx264", 1920, 1080, 24.0, None)
+    joined = " ".join(command)
+    assert "-f rawvideo -pix_fmt yuv420p -s 1920x1080 -framerate 24.0" in joined
+    assert "-preset veryfast -crf 23 -profile:v high" in joined
+    assert "-color_primaries bt709" in joined
+    assert command[-3:] == ["-f", "null", "-"]
+
+
+def test_nvenc_arguments_use_constant_quality_vbr():
+    command = " ".join(encode_command(EncoderConfig(), "h264_nvenc", 64, 64, 24.0, None))
+    assert "-c:v h264_nvenc -preset p4 -rc vbr -cq 23 -b:v 0 -profile:v high" in command

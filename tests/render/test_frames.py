@@ -1,0 +1,102 @@
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from framecast.errors import ImageError
+from framecast.render.frames import FrameWarper, fit_cover, load_image, prepare_source, to_yuv420
+from framecast.render.motion import Rect, static, zoom_in
+from tests.support.media import (
+    gradient_jpeg,
+    gradient_rgb,
+    jpeg_with_exif_orientation,
+    png_bytes,
+    truncated_jpeg,
+)
+
+LIMIT = 10**8
+
+
+def write(tmp_path: Path, name: str, data: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def test_load_image_returns_rgb_uint8(tmp_path):
+    rgb = load_image(write(tmp_path, "a.jpg", gradient_jpeg(64, 48)), LIMIT)
+    assert rgb.shape == (48, 64, 3)
+    assert rgb.dtype == np.uint8
+
+
+def test_exif_orientation_6_turns_landscape_to_portrait(tmp_path):
+    rgb = load_image(write(tmp_path, "o.jpg", jpeg_with_exif_orientation(80, 40, 6)), LIMIT)
+    assert rgb.shape == (80, 40, 3)
+    # Orientation 6 is "rotate 90° clockwise": the stored top-left lands top-right.
+    assert rgb[5, -5].tolist() == pytest.approx([254, 0, 0], abs=8)
+    assert rgb[5, 5].max() < 10
+
+
+def test_alpha_is_composited_over_black(tmp_path):
+    rgba = np.zeros((8, 8, 4), dtype=np.uint8)
+    rgba[...] = (200, 100, 50, 128)
+    rgb = load_image(write(tmp_path, "a.png", png_bytes(rgba)), LIMIT)
+    assert rgb[0, 0].tolist() == [100, 50, 25]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [truncated_jpeg(), b"<!doctype html><html><body>Not found</body></html>", b""],
+    ids=["truncated-jpeg", "html", "empty"],
+)
+def test_unreadable_bytes_are_an_image_error(tmp_path, data):
+    with pytest.raises(ImageError, match="is not a readable image"):
+        load_image(write(tmp_path, "bad.jpg", data), LIMIT)
+
+
+def test_pixel_cap_is_checked_and_named(tmp_path):
+    with pytest.raises(ImageError, match=r"100x80 \(8000 pixels\).*limit of 7999 pixels"):
+        load_image(write(tmp_path, "big.jpg", gradient_jpeg(100, 80)), 7999)
+
+
+def test_fit_cover_crops_to_the_output_aspect_and_shrinks_to_what_the_path_needs():
+    fitted = fit_cover(gradient_rgb(4000, 2000), 640, 360, zoom_in(1.25))
+    assert fitted.shape[:2] == (450, 800)  # 640 × 1.25, 360 × 1.25
+
+
+def test_fit_cover_never_enlarges_a_small_source():
+    assert fit_cover(gradient_rgb(320, 240), 640, 360, static()).shape[:2] == (180, 320)
+
+
+def test_yuv_conversion_uses_bt709_limited_range():
+    colours = np.array([[[255, 255, 255], [0, 0, 0], [255, 0, 0]]], dtype=np.uint8)
+    rgb = np.repeat(np.repeat(colours, 2, axis=0), 2, axis=1)  # 2×2 blocks of each colour
+    yuv = to_yuv420(rgb)
+    assert yuv.y[0, 0:6:2].tolist() == [235, 16, 63]  # BT.601 would give red Y = 81
+    assert yuv.u[0, :3].tolist() == [128, 128, 102]
+    assert yuv.v[0, :3].tolist() == [128, 128, 240]
+
+
+def test_full_frame_rect_at_source_size_reproduces_the_source():
+    rgb = gradient_rgb(320, 180)
+    source = to_yuv420(rgb)
+    frame = np.frombuffer(FrameWarper(source, 320, 180).render(Rect(0, 0, 1, 1)), np.uint8)
+    assert np.array_equal(frame[: 320 * 180].reshape(180, 320), source.y[:180, :320])
+
+
+def test_frame_is_one_contiguous_yuv420p_buffer():
+    warper = FrameWarper(prepare_source(gradient_rgb(400, 300), 320, 180, zoom_in()), 320, 180)
+    assert warper.render(Rect(0.1, 0.1, 0.8, 0.8)).nbytes == 320 * 180 * 3 // 2
+
+
+@pytest.mark.parametrize("size", [(320, 180), (640, 360), (322, 182)])
+def test_two_pass_warp_matches_a_single_warp_affine(size):
+    width, height = size
+    rgb = np.random.default_rng(0).integers(0, 256, (417, 743, 3), dtype=np.uint8)
+    source = prepare_source(rgb, width, height, zoom_in(1.25))
+    rect = Rect(0.0731, 0.1193, 0.8123, 0.8123)
+    fast = np.frombuffer(FrameWarper(source, width, height).render(rect), np.uint8)
+    reference = np.frombuffer(
+        FrameWarper(source, width, height, separable=False).render(rect), np.uint8
+    )
+    assert np.abs(fast.astype(int) - reference.astype(int)).max() <= 1
