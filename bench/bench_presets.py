@@ -62,13 +62,19 @@ def main() -> None:
             rows.append((preset, wall, cpu, out.stat().st_size, psnr(binary, out, raw)))
             time.sleep(0.1)
     ref = dict((r[0], r) for r in rows)["veryfast"]
-    print(f"{frames} frames {WIDTH}x{HEIGHT} @ {FPS:g} fps, libx264 CRF {args.crf}, best of "
-          f"{args.runs}\n")
-    print(f"{'preset':11}{'wall s':>8}{'CPU s':>8}{'fps':>7}{'size KiB':>10}{'PSNR dB':>9}"
-          f"{'wall/vf':>9}{'size/vf':>9}")
+    print(
+        f"{frames} frames {WIDTH}x{HEIGHT} @ {FPS:g} fps, libx264 CRF {args.crf}, best of "
+        f"{args.runs}\n"
+    )
+    print(
+        f"{'preset':11}{'wall s':>8}{'CPU s':>8}{'fps':>7}{'size KiB':>10}{'PSNR dB':>9}"
+        f"{'wall/vf':>9}{'size/vf':>9}"
+    )
     for preset, wall, cpu, size, quality in rows:
-        print(f"{preset:11}{wall:8.2f}{cpu:8.2f}{frames / wall:7.1f}{size / 1024:10.0f}"
-              f"{quality:9.2f}{wall / ref[1]:9.2f}{size / ref[3]:9.2f}")
+        print(
+            f"{preset:11}{wall:8.2f}{cpu:8.2f}{frames / wall:7.1f}{size / 1024:10.0f}"
+            f"{quality:9.2f}{wall / ref[1]:9.2f}{size / ref[3]:9.2f}"
+        )
 
 
 if __name__ == "__main__":

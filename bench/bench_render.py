@@ -49,7 +49,7 @@ def photo_like(width: int, height: int, seed: int = 0) -> np.ndarray:
         ],
         axis=-1,
     )
-    texture = cv2.GaussianBlur(rng.normal(0, 40, (height, width, 3)).astype(np.float32), (0, 0), 2)
+    texture = cv2.GaussianBlur(rng.normal(0, 14, (height, width, 3)).astype(np.float32), (0, 0), 2)
     return np.clip(base + texture, 0, 255).astype(np.uint8)
 
 

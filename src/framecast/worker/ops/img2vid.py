@@ -65,6 +65,9 @@ def run_img2vid(
             try:
                 videos[item.index] = clips[item.index].result()
             except ItemError as exc:
+                log.warning(
+                    "item failed job_id=%s item=%d error=%s", job.job_id, item.index, exc.message
+                )
                 failed[item.index] = {"id": item.id, "index": item.index, "error": exc.message}
             except Exception as exc:  # a bug must cost one item, never the batch
                 log.exception("item crashed job_id=%s item=%d", job.job_id, item.index)
