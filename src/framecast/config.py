@@ -76,6 +76,21 @@ class Settings:
     webhook_attempts: int = 6
     webhook_retry_seconds: float = 10.0  # then ×3: 10, 30, 90, 270, 810 s (20 minutes)
     webhook_timeout_seconds: float = 10.0
+    # runpod backend
+    runpod_api_key: str | None = None
+    runpod_endpoint_id: str | None = None
+    runpod_base_url: str = "https://api.runpod.ai/v2"
+    runpod_chunk_size: int = 10
+    runpod_max_parallel: int = 4
+    # storage
+    storage: str = "local"
+    s3_endpoint_url: str | None = None  # None: AWS
+    s3_bucket: str | None = None
+    s3_region: str = "us-east-1"
+    s3_access_key: str | None = None
+    s3_secret_key: str | None = None
+    s3_prefix: str = ""
+    s3_public_base_url: str | None = None
     # worker
     work_dir: Path | None = None  # None: the system temp dir
     batch_size: int = 0  # 0: from the CPU quota
@@ -118,7 +133,7 @@ class Settings:
             port=reader.integer("PORT", 3000, low=1, high=65535),
             api_keys=tuple(k.strip() for k in reader.text("X_API_KEY", "").split(",") if k.strip()),
             public_base_url=reader.text("PUBLIC_BASE_URL", "").rstrip("/") or None,
-            backend=reader.choice("FRAMECAST_BACKEND", "local", ("local",)),
+            backend=reader.choice("FRAMECAST_BACKEND", "local", ("local", "runpod")),
             data_dir=Path(reader.text("DATA_DIR", "data")),
             output_dir=Path(v) if (v := reader.text("OUTPUT_DIR", "")) else None,
             database_url=reader.text("DATABASE_URL", "") or None,
@@ -136,6 +151,19 @@ class Settings:
             webhook_attempts=reader.integer("WEBHOOK_ATTEMPTS", 6, low=1, high=20),
             webhook_retry_seconds=reader.number("WEBHOOK_RETRY_SECONDS", 10.0, low=0.01),
             webhook_timeout_seconds=reader.number("WEBHOOK_TIMEOUT_SECONDS", 10.0, low=0.1),
+            runpod_api_key=reader.text("RUNPOD_API_KEY", "") or None,
+            runpod_endpoint_id=reader.text("RUNPOD_ENDPOINT_ID", "") or None,
+            runpod_base_url=reader.text("RUNPOD_BASE_URL", "https://api.runpod.ai/v2").rstrip("/"),
+            runpod_chunk_size=reader.integer("RUNPOD_CHUNK_SIZE", 10, low=1, high=1000),
+            runpod_max_parallel=reader.integer("RUNPOD_MAX_PARALLEL", 4, low=1, high=100),
+            storage=reader.choice("STORAGE", "local", ("local", "s3")),
+            s3_endpoint_url=reader.text("S3_ENDPOINT_URL", "").rstrip("/") or None,
+            s3_bucket=reader.text("S3_BUCKET", "") or None,
+            s3_region=reader.text("S3_REGION", "us-east-1") or "us-east-1",
+            s3_access_key=reader.text("S3_ACCESS_KEY", "") or None,
+            s3_secret_key=reader.text("S3_SECRET_KEY", "") or None,
+            s3_prefix=reader.text("S3_PREFIX", ""),
+            s3_public_base_url=reader.text("S3_PUBLIC_BASE_URL", "").rstrip("/") or None,
             work_dir=Path(v) if (v := reader.text("WORK_DIR", "")) else None,
             batch_size=reader.integer("BATCH_SIZE", 0, low=0, high=64),
             vps_upload_url=reader.text("VPS_UPLOAD_URL", "") or None,
@@ -162,6 +190,21 @@ class Settings:
                 "WEBHOOK_SECRET is a placeholder or shorter than 16 characters; set a random"
                 " secret (or unset it to have one generated in DATA_DIR/webhook_secret)"
             )
+        if settings.backend == "runpod":
+            missing = [
+                name
+                for name, value in (
+                    ("RUNPOD_API_KEY", settings.runpod_api_key),
+                    ("RUNPOD_ENDPOINT_ID", settings.runpod_endpoint_id),
+                    ("PUBLIC_BASE_URL", settings.public_base_url),
+                )
+                if not value
+            ]
+            if missing:
+                raise ConfigError(
+                    f"FRAMECAST_BACKEND=runpod needs {', '.join(missing)} (RunPod workers upload"
+                    " to PUBLIC_BASE_URL, so it must be reachable from the internet)"
+                )
         if settings.public_base_url and not settings.public_base_url.startswith(
             ("http://", "https://")
         ):

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any
+from typing import Any, Protocol
+
+
+class RunRecord(Protocol):
+    """Where a backend keeps what it needs to resume a job after a restart (e.g. remote ids)."""
+
+    def load(self) -> dict[str, Any] | None: ...
+
+    def save(self, data: dict[str, Any]) -> None: ...
 
 
 class Backend(ABC):
@@ -12,8 +20,12 @@ class Backend(ABC):
     name: str = "backend"
 
     @abstractmethod
-    async def run(self, job: dict[str, Any]) -> dict[str, Any]:
-        """Run ``job`` to its end and return the worker's output; raise BackendError if it can't."""
+    async def run(self, job: dict[str, Any], record: RunRecord) -> dict[str, Any]:
+        """Run ``job`` to its end and return the worker's output; raise BackendError if it can't.
+
+        Being cancelled (asyncio) means the service is stopping: leave remote work running, it is
+        resumed from ``record``. Stopping remote work is ``cancel``'s job.
+        """
 
     async def cancel(self, job_id: str) -> None:
         """Stop a job's pending work where the backend can; workers also stop on their own

@@ -9,7 +9,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from framecast.backends.base import Backend
+from framecast.backends.base import Backend, RunRecord
 from framecast.config import Settings
 from framecast.errors import BackendError
 from framecast.worker.handler import handle, warm_up
@@ -34,7 +34,7 @@ class LocalBackend(Backend):
             initargs=(self._settings,),
         )
 
-    async def run(self, job: dict[str, Any]) -> dict[str, Any]:
+    async def run(self, job: dict[str, Any], record: RunRecord) -> dict[str, Any]:
         loop = asyncio.get_running_loop()
         try:
             return await loop.run_in_executor(self._pool, handle, job, self._settings)

@@ -55,6 +55,20 @@ def work_allowance(items: list[NewItem], render: dict[str, Any]) -> float:
     return frames * scale / SLOWEST_FRAMES_PER_SECOND
 
 
+@dataclass(frozen=True)
+class StoredRunRecord:
+    """A backend's resume data for one job, kept in the job store."""
+
+    store: JobStore
+    job_id: str
+
+    def load(self) -> dict[str, Any] | None:
+        return self.store.backend_state(self.job_id)
+
+    def save(self, data: dict[str, Any]) -> None:
+        self.store.save_backend_state(self.job_id, data)
+
+
 class JobService:
     """Owns every job's life: nothing is acknowledged before it is persisted."""
 
@@ -280,13 +294,18 @@ class JobService:
                 remaining = job.deadline_at - self.clock()
                 if remaining <= 0:
                     raise TimeoutError
-                output = await asyncio.wait_for(self.backend.run(self.worker_job(job)), remaining)
+                output = await asyncio.wait_for(
+                    self.backend.run(self.worker_job(job), StoredRunRecord(self.store, job.id)),
+                    remaining,
+                )
                 job_error = output.get("error")
                 errors = {f["index"]: f["error"] for f in output.get("failed", []) if "index" in f}
         except TimeoutError:
+            await self.backend.cancel(job.id)
             job_error = (
-                f"the job passed its deadline ({self.settings.job_timeout_seconds:g} s,"
-                " JOB_TIMEOUT_SECONDS) before every item was done"
+                f"the job passed its deadline ({job.deadline_at - job.created_at:.0f} s after"
+                " submission: JOB_TIMEOUT_SECONDS plus an allowance for the frames requested)"
+                " before every item was done"
             )
         except BackendError as exc:
             job_error = exc.message

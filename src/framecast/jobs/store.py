@@ -33,7 +33,8 @@ CREATE TABLE IF NOT EXISTS jobs (
     webhook_attempts INTEGER NOT NULL DEFAULT 0,
     webhook_next_at REAL,
     webhook_error TEXT,
-    webhook_delivered_at REAL
+    webhook_delivered_at REAL,
+    backend_state TEXT
 );
 CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status);
 CREATE INDEX IF NOT EXISTS jobs_by_created ON jobs (created_at, id);
@@ -241,6 +242,19 @@ class JobStore:
     def mark_expired(self, job_id: str) -> None:
         with self._tx() as db:
             db.execute("UPDATE jobs SET expired = 1 WHERE id = ?", (job_id,))
+
+    def backend_state(self, job_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT backend_state FROM jobs WHERE id = ?", (job_id,)
+            ).fetchone()
+        return None if row is None or row[0] is None else dict(json.loads(row[0]))
+
+    def save_backend_state(self, job_id: str, state: dict[str, Any]) -> None:
+        with self._tx() as db:
+            db.execute(
+                "UPDATE jobs SET backend_state = ? WHERE id = ?", (json.dumps(state), job_id)
+            )
 
     # -- webhooks --------------------------------------------------------------------------
 
