@@ -117,6 +117,13 @@ class Settings:
         return f"http://{host}:{self.port}"
 
     @property
+    def worker_upload_base_url(self) -> str:
+        """Where workers send clips: this machine for the local pool, the public URL otherwise."""
+        if self.backend == "local" or not self.public_base_url:
+            return self.internal_base_url
+        return self.public_base_url
+
+    @property
     def render_batch_size(self) -> int:
         return self.batch_size if self.batch_size > 0 else cpu_quota()
 

@@ -280,7 +280,7 @@ class JobService:
             "render": job.render,
             "upload": {
                 "type": "api",
-                "url": f"{self.settings.internal_base_url}/upload/{job.id}",
+                "url": f"{self.settings.worker_upload_base_url}/upload/{job.id}",
                 "token": token,
             },
         }
