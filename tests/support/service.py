@@ -25,8 +25,11 @@ def free_port() -> int:
 class ServiceProcess:
     """``framecast serve`` in a child process, with its own DATA_DIR and port."""
 
-    def __init__(self, data_dir: Path, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, data_dir: Path, env: dict[str, str] | None = None, module: str = "framecast.cli serve"
+    ) -> None:
         self.data_dir = data_dir
+        self.module = module  # what runs: ``python -m <module> [args]``
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log_path = data_dir / "service.log"
@@ -48,7 +51,7 @@ class ServiceProcess:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "framecast.cli", "serve"],
+            [sys.executable, "-m", *self.module.split()],
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,
