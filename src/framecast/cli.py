@@ -1,4 +1,4 @@
-"""The command line: ``framecast serve`` and ``framecast render``."""
+"""The command line: ``framecast serve``, ``framecast worker`` and ``framecast render``."""
 
 from __future__ import annotations
 
@@ -18,16 +18,34 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the API service (settings from the environment)")
     serve.set_defaults(run=_serve)
+    worker = commands.add_parser(
+        "worker", help="run the RunPod Serverless worker (SDK options such as --test_input pass on)"
+    )
+    worker.set_defaults(run=_worker)
     render = commands.add_parser("render", help="render clips locally, no server")
     render.add_argument("images", nargs="+", type=Path, metavar="IMAGE")
     render.add_argument("--duration", type=float, required=True, help="seconds per clip")
     render.add_argument("--out", type=Path, default=Path("."), help="output folder (default .)")
-    render.add_argument("--width", type=int, default=1920)
-    render.add_argument("--height", type=int, default=1080)
+    render.add_argument("--width", type=int, help="output width (default 1920)")
+    render.add_argument("--height", type=int, help="output height (default 1080)")
+    render.add_argument("--aspect", help="instead of --width/--height: 16:9, 9:16, 1:1 or 4:5")
     render.add_argument("--fps", type=float, default=24.0)
-    render.add_argument("--zoom", type=float, default=1.25)
+    render.add_argument(
+        "--motion", help="zoom_in (default), zoom_out, pan_left/right/up/down, static or random"
+    )
+    render.add_argument("--motions", help="what random picks from, comma-separated")
+    render.add_argument("--seed", type=int, default=0, help="random's picks (default 0)")
+    render.add_argument("--zoom", type=float, help="zoom amount, 1.0-4.0 (default 1.25)")
+    render.add_argument("--easing", help="linear (default) or ease_in_out")
+    render.add_argument("--start", type=_region, help="first framing x,y,w,h (fractions)")
+    render.add_argument("--end", type=_region, help="last framing x,y,w,h (fractions)")
+    render.add_argument("--fit", help="cover (default), contain or blur")
+    render.add_argument("--background", help='bar colour of --fit contain (default "#000000")')
     render.set_defaults(run=_render)
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown and args.command != "worker":
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    args.sdk_args = unknown
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
@@ -48,6 +66,22 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _worker(args: argparse.Namespace, settings: Settings) -> int:
+    from framecast.worker.runpod_entry import run_worker
+
+    sys.argv = [sys.argv[0], *args.sdk_args]  # the SDK parses its own options from sys.argv
+    return run_worker(settings)
+
+
+def _region(text: str) -> dict[str, float]:
+    """``x,y,w,h`` → a framing rectangle (validated with the rest of the options)."""
+    try:
+        x, y, w, h = (float(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected x,y,w,h fractions, got {text!r}") from None
+    return {"x": x, "y": y, "w": w, "h": h}
+
+
 def _render(args: argparse.Namespace, settings: Settings) -> int:
     from pydantic import ValidationError
     from tqdm import tqdm
@@ -55,17 +89,27 @@ def _render(args: argparse.Namespace, settings: Settings) -> int:
     from framecast.errors import describe_validation_errors
     from framecast.render.clip import render_clip
     from framecast.worker.ops.img2vid import render_spec
-    from framecast.worker.schema import RenderBlock
+    from framecast.worker.schema import ASPECTS, RenderBlock
 
+    if args.aspect and (args.width or args.height or args.aspect not in ASPECTS):
+        shapes = ", ".join(ASPECTS)
+        print(f"framecast: --aspect is one of {shapes}, without --width/--height", file=sys.stderr)
+        return 2
+    names = ("width", "height", "fps", "seed", "motion", "zoom", "easing", "start", "end", "fit")
+    options = {k: getattr(args, k) for k in (*names, "background")}
+    if args.aspect:
+        options["width"], options["height"] = ASPECTS[args.aspect]
+    if args.motions:
+        options["motions"] = args.motions.split(",")
     try:
-        block = RenderBlock(width=args.width, height=args.height, fps=args.fps, zoom=args.zoom)
+        block = RenderBlock.model_validate({k: v for k, v in options.items() if v is not None})
+        specs = [render_spec(block, None, i) for i in range(len(args.images))]
     except ValidationError as exc:
         print(f"framecast: {describe_validation_errors(exc.errors())}", file=sys.stderr)
         return 2
     if args.duration <= 0:
         print("framecast: --duration must be above 0 seconds", file=sys.stderr)
         return 2
-    spec = render_spec(block)
     args.out.mkdir(parents=True, exist_ok=True)
     failures = 0
     with (
@@ -82,7 +126,7 @@ def _render(args: argparse.Namespace, settings: Settings) -> int:
                 settings.encoding,
                 settings.fetch.max_pixels,
             ): image
-            for image in args.images
+            for image, spec in zip(args.images, specs, strict=True)
         }
         for future in as_completed(futures):
             try:

@@ -91,6 +91,7 @@ class Settings:
     s3_secret_key: str | None = None
     s3_prefix: str = ""
     s3_public_base_url: str | None = None
+    s3_delete_expired: bool = True
     # worker
     work_dir: Path | None = None  # None: the system temp dir
     batch_size: int = 0  # 0: from the CPU quota
@@ -171,6 +172,7 @@ class Settings:
             s3_secret_key=reader.text("S3_SECRET_KEY", "") or None,
             s3_prefix=reader.text("S3_PREFIX", ""),
             s3_public_base_url=reader.text("S3_PUBLIC_BASE_URL", "").rstrip("/") or None,
+            s3_delete_expired=reader.boolean("S3_DELETE_EXPIRED", True),
             work_dir=Path(v) if (v := reader.text("WORK_DIR", "")) else None,
             batch_size=reader.integer("BATCH_SIZE", 0, low=0, high=64),
             vps_upload_url=reader.text("VPS_UPLOAD_URL", "") or None,

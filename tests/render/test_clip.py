@@ -60,7 +60,7 @@ def test_frame_count_and_duration_are_exact(tmp_path, duration, frames):
 def test_default_spec_renders_1080p24():
     spec = RenderSpec()
     assert (spec.width, spec.height, spec.fps) == (1920, 1080, 24.0)
-    assert spec.path.min_size() == pytest.approx((0.8, 0.8))
+    assert (spec.motion.move, spec.motion.zoom, spec.fit) == ("zoom_in", 1.25, "cover")
 
 
 def test_default_spec_clip_is_1080p(tmp_path):

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from framecast.errors import ImageError
-from framecast.render.frames import FrameWarper, fit_cover, load_image, prepare_source, to_yuv420
-from framecast.render.motion import Rect, static, zoom_in
+from framecast.render.frames import FrameWarper, fit_canvas, load_image, prepare_source, to_yuv420
+from framecast.render.motion import Motion, Rect, static, zoom_in
 from tests.support.media import (
     gradient_jpeg,
     gradient_rgb,
@@ -59,13 +59,24 @@ def test_pixel_cap_is_checked_and_named(tmp_path):
         load_image(write(tmp_path, "big.jpg", gradient_jpeg(100, 80)), 7999)
 
 
-def test_fit_cover_crops_to_the_output_aspect_and_shrinks_to_what_the_path_needs():
-    fitted = fit_cover(gradient_rgb(4000, 2000), 640, 360, zoom_in(1.25))
-    assert fitted.shape[:2] == (450, 800)  # 640 × 1.25, 360 × 1.25
+def test_fit_canvas_crops_to_what_the_path_shows_and_shrinks_to_what_it_needs():
+    path = Motion("zoom_in", 1.25).path(4000 / 2000, 640 / 360)
+    fitted, inner = fit_canvas(gradient_rgb(4000, 2000), 640, 360, path)
+    assert fitted.shape[:2] == pytest.approx((450, 800), abs=1)  # 640 × 1.25, 360 × 1.25
+    start = inner.start
+    assert (start.x, start.y, start.w, start.h) == pytest.approx((0, 0, 1, 1), abs=1e-3)
 
 
-def test_fit_cover_never_enlarges_a_small_source():
-    assert fit_cover(gradient_rgb(320, 240), 640, 360, static()).shape[:2] == (180, 320)
+def test_fit_canvas_keeps_the_whole_width_a_pan_crosses():
+    path = Motion("pan_left", 1.25).path(4000 / 2000, 640 / 360)
+    fitted, inner = fit_canvas(gradient_rgb(4000, 2000), 640, 360, path)
+    assert fitted.shape[1] / fitted.shape[0] == pytest.approx(4000 / 1600, rel=1e-3)
+    assert (inner.start.x + inner.start.w, inner.end.x) == pytest.approx((1.0, 0.0))
+
+
+def test_fit_canvas_never_enlarges_a_small_source():
+    fitted, _ = fit_canvas(gradient_rgb(320, 180), 640, 360, static())
+    assert fitted.shape[:2] == (180, 320)
 
 
 def test_yuv_conversion_uses_bt709_limited_range():
@@ -85,7 +96,8 @@ def test_full_frame_rect_at_source_size_reproduces_the_source():
 
 
 def test_frame_is_one_contiguous_yuv420p_buffer():
-    warper = FrameWarper(prepare_source(gradient_rgb(400, 300), 320, 180, zoom_in()), 320, 180)
+    source, _ = prepare_source(gradient_rgb(400, 300), 320, 180, zoom_in())
+    warper = FrameWarper(source, 320, 180)
     assert warper.render(Rect(0.1, 0.1, 0.8, 0.8)).nbytes == 320 * 180 * 3 // 2
 
 
@@ -93,7 +105,7 @@ def test_frame_is_one_contiguous_yuv420p_buffer():
 def test_two_pass_warp_matches_a_single_warp_affine(size):
     width, height = size
     rgb = np.random.default_rng(0).integers(0, 256, (417, 743, 3), dtype=np.uint8)
-    source = prepare_source(rgb, width, height, zoom_in(1.25))
+    source, _ = prepare_source(rgb, width, height, zoom_in(1.25))
     rect = Rect(0.0731, 0.1193, 0.8123, 0.8123)
     fast = np.frombuffer(FrameWarper(source, width, height).render(rect), np.uint8)
     reference = np.frombuffer(

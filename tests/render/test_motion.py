@@ -3,10 +3,13 @@ import itertools
 import pytest
 
 from framecast.render.motion import (
-    PRESETS,
+    MOVES,
+    RANDOM_MOVES,
     CameraPath,
+    Motion,
     Rect,
-    camera_path,
+    choose_move,
+    crop_to_aspect,
     frame_count,
     frame_times,
     pan,
@@ -75,17 +78,95 @@ def test_unknown_easing_is_refused():
         CameraPath(Rect(0, 0, 1, 1), Rect(0, 0, 1, 1), "bounce")
 
 
-def test_every_preset_stays_inside_the_image():
-    for name in PRESETS:
-        for t in (0.0, 0.5, 1.0):
-            r = camera_path(name).at(t)
-            assert r.x >= -1e-9 and r.x + r.w <= 1 + 1e-9, name
-            assert r.y >= -1e-9 and r.y + r.h <= 1 + 1e-9, name
+# (image aspect, output aspect): landscape and portrait images into 16:9, 9:16 and square
+ASPECT_PAIRS = [(4 / 3, 16 / 9), (3 / 4, 16 / 9), (16 / 9, 9 / 16), (3.0, 1.0), (16 / 9, 16 / 9)]
 
 
-def test_random_preset_is_reproducible_for_a_seed():
-    assert camera_path("random", seed=7) == camera_path("random", seed=7)
-    assert camera_path("random", seed=7) in {factory() for factory in PRESETS.values()}
+@pytest.mark.parametrize(("image", "output"), ASPECT_PAIRS)
+@pytest.mark.parametrize("move", MOVES)
+def test_every_move_stays_inside_the_image_at_the_output_aspect(move, image, output):
+    path = Motion(move, 1.5, "ease_in_out").path(image, output)
+    for t in (0.0, 0.25, 0.5, 0.75, 1.0):
+        r = path.at(t)
+        assert r.inside_image(), (move, t, r)
+        assert r.w * image / r.h == pytest.approx(output), (move, t)
+
+
+@pytest.mark.parametrize(("image", "output"), ASPECT_PAIRS)
+def test_pans_run_edge_to_edge_of_the_whole_image(image, output):
+    left = Motion("pan_left", 1.25).path(image, output)
+    assert left.start.x + left.start.w == pytest.approx(1.0) and left.end.x == pytest.approx(0.0)
+    down = Motion("pan_down", 1.25).path(image, output)
+    assert down.start.y == pytest.approx(0.0) and down.end.y + down.end.h == pytest.approx(1.0)
+
+
+def test_pans_keep_their_size():
+    path = Motion("pan_up", 1.4).path(3 / 4, 16 / 9)
+    assert (path.start.w, path.start.h) == pytest.approx((path.end.w, path.end.h))
+
+
+def test_zoom_in_starts_from_the_cover_crop_and_zooms_on_its_centre():
+    path = Motion("zoom_in", 2.0).path(4 / 3, 16 / 9)
+    assert path.start == pytest.approx(Rect(0, 0.125, 1, 0.75))
+    assert path.end == pytest.approx(Rect(0.25, 0.3125, 0.5, 0.375))
+
+
+def test_a_pan_without_room_is_refused():
+    with pytest.raises(ValueError, match=r"pan_left needs zoom above 1\.0"):
+        Motion("pan_left", 1.0)
+
+
+def test_explicit_rectangles_are_cropped_to_the_output_aspect_about_their_centre():
+    wide = Rect(0.0, 0.25, 1.0, 0.25)  # 4:1 on a square image, asked for 16:9 output
+    cropped = crop_to_aspect(wide, 1.0, 16 / 9)
+    assert cropped.centre == pytest.approx(wide.centre)
+    assert (cropped.h, cropped.w) == pytest.approx((0.25, 0.25 * 16 / 9))
+
+
+def test_explicit_rectangles_become_the_path_ends():
+    start, end = Rect(0.0, 0.0, 0.5, 0.5), Rect(0.5, 0.5, 0.5, 0.5)
+    path = Motion(start=start, end=end).path(16 / 9, 16 / 9)
+    assert (path.start, path.end) == (start, end)
+
+
+def test_start_without_end_is_refused():
+    with pytest.raises(ValueError, match="start and end go together"):
+        Motion(start=Rect(0, 0, 0.5, 0.5))
+
+
+def test_bounds_hold_every_frame():
+    path = CameraPath(Rect(0.0, 0.1, 0.9, 0.9), Rect(0.6, 0.5, 0.3, 0.3), "ease_in_out")
+    b = path.bounds()
+    for t in [i / 50 for i in range(51)]:
+        r = path.at(t)
+        assert b.x - 1e-12 <= r.x and r.x + r.w <= b.x + b.w + 1e-12
+        assert b.y - 1e-12 <= r.y and r.y + r.h <= b.y + b.h + 1e-12
+
+
+def test_random_is_reproducible_for_a_seed():
+    assert [choose_move(RANDOM_MOVES, 7, i) for i in range(20)] == [
+        choose_move(RANDOM_MOVES, 7, i) for i in range(20)
+    ]
+
+
+def test_random_varies_per_item_and_never_repeats_a_neighbour():
+    picks = [choose_move(RANDOM_MOVES, 7, i) for i in range(30)]
+    assert len(set(picks)) >= 4
+    assert all(a != b for a, b in itertools.pairwise(picks))
+    assert set(picks) <= set(RANDOM_MOVES)
+
+
+def test_random_differs_between_seeds():
+    assert [choose_move(RANDOM_MOVES, 1, i) for i in range(10)] != [
+        choose_move(RANDOM_MOVES, 2, i) for i in range(10)
+    ]
+
+
+def test_random_picks_only_from_the_allowed_list():
+    assert {choose_move(["pan_left", "zoom_out"], 3, i) for i in range(20)} == {
+        "pan_left",
+        "zoom_out",
+    }
 
 
 def path_centre(path: CameraPath, t: float) -> tuple[float, float]:

@@ -32,10 +32,11 @@ def markers(region: tuple[float, float, float, float]) -> list[tuple[float, floa
 
 
 def warped_luma(image: np.ndarray, path: CameraPath, frames: int) -> list[np.ndarray]:
-    warper = FrameWarper(prepare_source(image, WIDTH, HEIGHT, path), WIDTH, HEIGHT)
+    source, inner = prepare_source(image, WIDTH, HEIGHT, path)
+    warper = FrameWarper(source, WIDTH, HEIGHT)
     planes = []
     for t in frame_times(frames):
-        frame = np.frombuffer(warper.render(path.at(t)), np.uint8)
+        frame = np.frombuffer(warper.render(inner.at(t)), np.uint8)
         planes.append(frame[: WIDTH * HEIGHT].reshape(HEIGHT, WIDTH).astype(np.float64))
     return planes
 

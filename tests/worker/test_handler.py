@@ -78,5 +78,5 @@ def test_an_unreachable_upload_target_fails_items_not_the_worker(
     )
     output = handle(body, worker_settings(tmp_path))
     assert output["videos"] == []
-    assert "clip upload failed" in output["failed"][0]["error"]
+    assert "clip upload to the API failed" in output["failed"][0]["error"]
     assert list(tmp_path.iterdir()) == []

@@ -19,24 +19,36 @@ from framecast.api.routes import ROUTERS
 from framecast.api.schemas import webhook_body
 from framecast.backends.base import Backend
 from framecast.backends.local import LocalBackend
+from framecast.backends.runpod import RunPodBackend
 from framecast.config import Settings
 from framecast.jobs.service import JobService
 from framecast.jobs.store import JobStore
 from framecast.jobs.upload_token import UploadTokens
 from framecast.jobs.webhooks import WebhookSender
-from framecast.storage.local import LocalStorage
+from framecast.storage import storage_for
+
+
+def backend_for(settings: Settings) -> Backend:
+    """The backend FRAMECAST_BACKEND names."""
+    if settings.backend == "runpod":
+        return RunPodBackend(settings)
+    return LocalBackend(settings)
 
 
 def create_app(settings: Settings, backend: Backend | None = None) -> FastAPI:
-    """The API service; ``backend`` defaults to the one the settings name."""
+    """The API service; ``backend`` defaults to the one the settings name.
+
+    Settings that can be checked without starting anything are checked here, so a
+    misconfiguration stops ``framecast serve`` with a message naming the setting.
+    """
+    api_keys = load_or_create_api_keys(settings)
+    storage = storage_for(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        api_keys = load_or_create_api_keys(settings)
         store = JobStore(settings.database_path)
-        storage = LocalStorage(settings.output_path, settings.public_base_url)
         tokens = UploadTokens(load_or_create_secret(settings.data_dir, "upload_token_secret"))
-        runner = backend if backend is not None else LocalBackend(settings)
+        runner = backend if backend is not None else backend_for(settings)
         webhooks = WebhookSender(
             store,
             settings,

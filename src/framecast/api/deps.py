@@ -10,7 +10,7 @@ from fastapi import Depends, Header, Request
 from framecast.api.credentials import check_api_key
 from framecast.config import Settings
 from framecast.jobs.service import JobService
-from framecast.storage.local import LocalStorage
+from framecast.storage.base import Storage
 
 
 @dataclass
@@ -20,7 +20,7 @@ class Services:
     settings: Settings
     api_keys: tuple[str, ...]
     jobs: JobService
-    storage: LocalStorage
+    storage: Storage
 
 
 def get_services(request: Request) -> Services:

@@ -8,14 +8,19 @@ from typing import Any
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from framecast.jobs.model import ItemStatus, Job
+from framecast.worker.schema import ASPECTS, MAX_SIDE, AspectName, MotionFields, MoveName
+
+MOTION_FIELDS = set(MotionFields.model_fields)
 
 
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class ImageCreate(_Body):
-    """One image of an img2vid request."""
+class ImageCreate(MotionFields):
+    """One image of an img2vid request; its motion options override the request's."""
+
+    model_config = ConfigDict(extra="forbid")
 
     id: str = Field(min_length=1, max_length=256, description="Your id; echoed back.")
     image_url: str = Field(min_length=1, max_length=8192, description="http(s) URL of the image.")
@@ -25,14 +30,34 @@ class ImageCreate(_Body):
     )
 
 
-class Img2VidCreate(_Body):
-    """``POST /video/img2vid``: a batch of images, each becoming one clip."""
+class Img2VidCreate(MotionFields):
+    """``POST /video/img2vid``: a batch of images, each becoming one clip.
+
+    The motion options here (motion, zoom, easing, start/end, fit, background) are defaults
+    for every image; output size and frame rate are for the whole batch.
+    """
+
+    model_config = ConfigDict(extra="forbid")
 
     images: list[ImageCreate]
-    width: int = Field(1920, ge=16, le=3840, multiple_of=2, description="Output width (even).")
-    height: int = Field(1080, ge=16, le=2160, multiple_of=2, description="Output height (even).")
+    width: int | None = Field(
+        None, ge=16, le=MAX_SIDE, multiple_of=2, description="Output width (even; default 1920)."
+    )
+    height: int | None = Field(
+        None, ge=16, le=MAX_SIDE, multiple_of=2, description="Output height (even; default 1080)."
+    )
+    aspect: AspectName | None = Field(
+        None,
+        description="Instead of width/height: "
+        + ", ".join(f"{name} ({w}x{h})" for name, (w, h) in ASPECTS.items()),
+    )
     fps: float = Field(24.0, ge=1, le=60, description="Frames per second.")
-    zoom: float = Field(1.25, ge=1.0, le=4.0, description="Zoom-in amount over the clip.")
+    motions: list[MoveName] | None = Field(
+        None, min_length=1, description="What motion random picks from (default: all but static)."
+    )
+    seed: int = Field(
+        0, ge=0, le=2**63 - 1, description="random's picks: the same seed, the same clips."
+    )
     webhook_url: str | None = Field(
         None, max_length=2048, description="POSTed the final job, signed; makes the call async."
     )
@@ -40,8 +65,19 @@ class Img2VidCreate(_Body):
         None, description="Any JSON object (≤ 16 KB), echoed back on the job and its webhook."
     )
 
+    def output_size(self) -> tuple[int, int]:
+        """Width and height: from ``aspect``, else ``width``/``height`` (default 1920x1080)."""
+        if self.aspect is not None:
+            return ASPECTS[self.aspect]
+        return (self.width or 1920, self.height or 1080)
+
     def render_block(self) -> dict[str, Any]:
-        return {"width": self.width, "height": self.height, "fps": self.fps, "zoom": self.zoom}
+        """The worker job's ``render`` block: the output and the per-image defaults set."""
+        width, height = self.output_size()
+        defaults = self.model_dump(include=MOTION_FIELDS, exclude_none=True)
+        extra = {"motions": self.motions} if self.motions is not None else {}
+        seed = {"seed": self.seed} if self.seed else {}
+        return {"width": width, "height": height, "fps": self.fps, **defaults, **extra, **seed}
 
 
 class Base64UploadCreate(_Body):

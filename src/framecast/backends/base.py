@@ -7,11 +7,21 @@ from typing import Any, Protocol
 
 
 class RunRecord(Protocol):
-    """Where a backend keeps what it needs to resume a job after a restart (e.g. remote ids)."""
+    """A job as the service knows it, and where a backend keeps what it needs to resume the
+    job after a restart (e.g. remote ids)."""
+
+    @property
+    def deadline_at(self) -> float:
+        """The job's deadline (epoch seconds): remote work must not outlive it."""
+        ...
 
     def load(self) -> dict[str, Any] | None: ...
 
     def save(self, data: dict[str, Any]) -> None: ...
+
+    def pending_indexes(self) -> set[int]:
+        """The items not uploaded yet (clips arrive at the API, not through the backend)."""
+        ...
 
 
 class Backend(ABC):

@@ -78,6 +78,7 @@ class Job:
     expired: bool = False
     webhook: Webhook | None = None
     metadata: dict[str, Any] | None = None
+    key_prefix: str | None = None  # a client-chosen storage folder (S3 only)
 
     def count(self, status: ItemStatus) -> int:
         return sum(1 for item in self.items if item.status is status)

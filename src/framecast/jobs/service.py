@@ -18,7 +18,7 @@ from framecast.jobs.model import Item, ItemStatus, Job, JobStatus, Webhook, fina
 from framecast.jobs.store import JobStore
 from framecast.jobs.upload_token import UploadTokens
 from framecast.jobs.webhooks import WebhookSender
-from framecast.storage.base import Storage, StoredObject, clip_key
+from framecast.storage.base import Storage, StoredObject
 
 log = logging.getLogger("framecast.jobs")
 
@@ -45,6 +45,7 @@ class Submission:
     webhook_url: str | None = None
     metadata: dict[str, Any] | None = None
     idempotency: tuple[str, str] | None = None  # (scope key, body hash)
+    key_prefix: str | None = None  # a client-chosen storage folder (S3 only)
 
 
 def work_allowance(items: list[NewItem], render: dict[str, Any]) -> float:
@@ -61,12 +62,17 @@ class StoredRunRecord:
 
     store: JobStore
     job_id: str
+    deadline_at: float
 
     def load(self) -> dict[str, Any] | None:
         return self.store.backend_state(self.job_id)
 
     def save(self, data: dict[str, Any]) -> None:
         self.store.save_backend_state(self.job_id, data)
+
+    def pending_indexes(self) -> set[int]:
+        job = self.store.get(self.job_id)
+        return {item.index for item in job.pending_items()} if job else set()
 
 
 class JobService:
@@ -126,6 +132,7 @@ class JobService:
             ],
             webhook=Webhook(request.webhook_url) if request.webhook_url else None,
             metadata=request.metadata,
+            key_prefix=request.key_prefix,
         )
         earlier = self.store.create(job, request.idempotency)
         if earlier is not None:
@@ -193,42 +200,62 @@ class JobService:
         self, job_id: str, index: int, chunks: AsyncIterator[bytes], sha256: str | None
     ) -> Item:
         """Write an uploaded clip and mark its item done (a retry replaces the earlier upload)."""
+        job, item = self._open_item(job_id, index)
+        key = self._key(job, item)
+        stored = await self.storage.write(key, chunks, self.settings.upload_max_bytes, sha256)
+        return self._record(job, item, stored)
+
+    async def confirm_clip(self, job_id: str, index: int, size: int, sha256: str) -> Item:
+        """A worker says it PUT a clip straight into storage: check the object, then record it."""
+        job, item = self._open_item(job_id, index)
+        key = self._key(job, item)
+        found = await self.storage.size(key)
+        if found is None:
+            raise Conflict(f"item {index}: no clip at {key!r} in storage; upload it first")
+        if found != size:
+            raise Conflict(f"item {index}: storage holds {found} bytes, the worker sent {size}")
+        return self._record(job, item, StoredObject(key=key, bytes=size, sha256=sha256))
+
+    def _open_item(self, job_id: str, index: int) -> tuple[Job, Item]:
         job = self.get(job_id)
         if not 0 <= index < len(job.items):
             raise NotFound(f"item: job {job_id} has no item {index} (it has {len(job.items)})")
         if job.status.is_final:
             raise Conflict(f"job {job_id} has already ended ({job.status.value})")
-        item = job.items[index]
-        key = clip_key(job_id, index, item.client_id)
-        stored = await self.storage.write(key, chunks, self.settings.upload_max_bytes, sha256)
-        if self.get(job_id).status.is_final:  # ended (cancelled, deadline) while uploading
-            self.storage.delete(key)
-            raise Conflict(f"job {job_id} ended while this clip was uploading")
-        return self._record(item, stored)
+        return job, job.items[index]
+
+    def _key(self, job: Job, item: Item) -> str:
+        return self.storage.key_for(job.id, item.index, item.client_id, job.key_prefix)
 
     async def store_direct(self, client_id: str, chunks: AsyncIterator[bytes]) -> Item:
         """The original ``POST /upload/video``: a one-item job that has already ended."""
         job = self.submit_finished("upload", [NewItem(client_id, {})])
         try:
             stored = await self.storage.write(
-                clip_key(job.id, 0, client_id), chunks, self.settings.base64_upload_max_bytes
+                self._key(job, job.items[0]), chunks, self.settings.base64_upload_max_bytes
             )
         except BaseException:
             self.store.fail_pending(job.id, {0: "the upload did not complete"})
             self.store.finish(job.id, JobStatus.FAILED, self.clock(), "upload failed")
             raise
-        item = self._record(job.items[0], stored)
+        item = self._record(job, job.items[0], stored)
         self.store.finish(job.id, JobStatus.SUCCEEDED, self.clock(), None)
         return item
 
-    def _record(self, item: Item, stored: StoredObject) -> Item:
+    def _record(self, job: Job, item: Item, stored: StoredObject) -> Item:
+        if self.get(job.id).status.is_final:
+            self.storage.delete(stored.key)  # the job ended (cancel, deadline) meanwhile
+            raise Conflict(f"job {job.id} ended while this clip was uploading")
         item.status, item.key, item.bytes, item.sha256 = (
             ItemStatus.DONE,
             stored.key,
             stored.bytes,
             stored.sha256,
         )
-        item.video_url = self.storage.url(stored.key)
+        # Expiring URLs outlive the clip's TTL however late the job ends before its deadline.
+        item.video_url = self.storage.url(
+            stored.key, max(job.deadline_at, self.clock()) + self.settings.output_ttl_seconds
+        )
         self.store.record_done(item)
         return item
 
@@ -274,7 +301,12 @@ class JobService:
             "operation": job.operation,
             "job_id": job.id,
             "items": [
-                {"index": item.index, "id": item.client_id, **item.source}
+                {
+                    "index": item.index,
+                    "id": item.client_id,
+                    **item.source,
+                    **self._put_url(job, item),
+                }
                 for item in job.pending_items()
             ],
             "render": job.render,
@@ -284,6 +316,10 @@ class JobService:
                 "token": token,
             },
         }
+
+    def _put_url(self, job: Job, item: Item) -> dict[str, str]:
+        url = self.storage.presign_put(self._key(job, item), job.deadline_at + UPLOAD_GRACE_SECONDS)
+        return {"put_url": url} if url else {}
 
     async def _run(self, job: Job) -> None:
         errors: dict[int, str] = {}
@@ -295,7 +331,9 @@ class JobService:
                 if remaining <= 0:
                     raise TimeoutError
                 output = await asyncio.wait_for(
-                    self.backend.run(self.worker_job(job), StoredRunRecord(self.store, job.id)),
+                    self.backend.run(
+                        self.worker_job(job), StoredRunRecord(self.store, job.id, job.deadline_at)
+                    ),
                     remaining,
                 )
                 job_error = output.get("error")
@@ -355,7 +393,7 @@ class JobService:
         jobs = self.store.ended_before(self.clock() - self.settings.output_ttl_seconds)
         for job in jobs:
             for item in job.items:
-                if item.key:
+                if item.key and self.storage.deletes_expired:
                     self.storage.delete(item.key)
             self.store.mark_expired(job.id)
             log.info("job expired job_id=%s", job.id)

@@ -34,7 +34,8 @@ CREATE TABLE IF NOT EXISTS jobs (
     webhook_next_at REAL,
     webhook_error TEXT,
     webhook_delivered_at REAL,
-    backend_state TEXT
+    backend_state TEXT,
+    key_prefix TEXT
 );
 CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status);
 CREATE INDEX IF NOT EXISTS jobs_by_created ON jobs (created_at, id);
@@ -115,7 +116,8 @@ class JobStore:
                 )
             db.execute(
                 "INSERT INTO jobs (id, operation, status, created_at, deadline_at, render,"
-                " metadata, webhook_url, webhook_state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " metadata, webhook_url, webhook_state, key_prefix)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     job.id,
                     job.operation,
@@ -126,6 +128,7 @@ class JobStore:
                     None if job.metadata is None else json.dumps(job.metadata),
                     hook.url if hook else None,
                     hook.state.value if hook else None,
+                    job.key_prefix,
                 ),
             )
             db.executemany(
@@ -347,6 +350,7 @@ def _job(row: sqlite3.Row, items: list[sqlite3.Row]) -> Job:
         expired=bool(row["expired"]),
         webhook=webhook,
         metadata=None if row["metadata"] is None else json.loads(row["metadata"]),
+        key_prefix=row["key_prefix"],
         items=[
             Item(
                 job_id=i["job_id"],

@@ -9,21 +9,28 @@ from pathlib import Path
 import numpy as np
 
 from framecast.config import EncoderConfig
+from framecast.render.compose import FITS, prepare_frames
 from framecast.render.encode import ClipEncoder
-from framecast.render.frames import FrameWarper, load_image, prepare_source
-from framecast.render.motion import CameraPath, frame_count, frame_times, zoom_in
+from framecast.render.frames import load_image
+from framecast.render.motion import CameraPath, Motion, frame_count, frame_times
 
 __all__ = ["ClipInfo", "RenderSpec", "render_array", "render_clip", "render_frames"]
 
 
 @dataclass(frozen=True)
 class RenderSpec:
-    """What a clip looks like: output size, frame rate and camera path."""
+    """What a clip looks like: output size, frame rate, camera motion and fit mode.
+
+    ``motion`` is usually a :class:`Motion` (resolved against each image); a
+    :class:`CameraPath` pins the rectangles exactly (tests and benchmarks).
+    """
 
     width: int = 1920
     height: int = 1080
     fps: float = 24.0
-    path: CameraPath = field(default_factory=lambda: zoom_in(1.25))
+    motion: Motion | CameraPath = field(default_factory=Motion)
+    fit: str = "cover"
+    background: tuple[int, int, int] = (0, 0, 0)  # RGB behind a ``contain`` image
 
     def __post_init__(self) -> None:
         if self.width <= 0 or self.height <= 0 or self.width % 2 or self.height % 2:
@@ -32,6 +39,8 @@ class RenderSpec:
             )
         if not self.fps > 0:
             raise ValueError(f"fps must be positive, got {self.fps}")
+        if self.fit not in FITS:
+            raise ValueError(f"fit must be one of {', '.join(FITS)}; got {self.fit!r}")
 
 
 @dataclass(frozen=True)
@@ -47,12 +56,12 @@ class ClipInfo:
 
 
 def render_frames(rgb: np.ndarray, spec: RenderSpec, frames: int) -> Iterator[memoryview]:
-    """The ``frames`` yuv420p frames of ``rgb`` along ``spec.path``; each valid until the next."""
-    warper = FrameWarper(
-        prepare_source(rgb, spec.width, spec.height, spec.path), spec.width, spec.height
+    """The ``frames`` yuv420p frames of ``rgb`` moving as ``spec``; each valid until the next."""
+    warper, path = prepare_frames(
+        rgb, spec.width, spec.height, spec.motion, spec.fit, spec.background
     )
     for t in frame_times(frames):
-        yield warper.render(spec.path.at(t))
+        yield warper.render(path.at(t))
 
 
 def render_array(

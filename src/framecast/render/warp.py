@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import cv2
@@ -52,20 +53,31 @@ class PlaneWarper:
 
     def warp(self, m: PlaneMap, dst: np.ndarray) -> None:
         """Fill ``dst`` (height × width) with the source resampled by ``m``."""
+        # The vertical pass only needs the source columns the horizontal pass will read (plus
+        # one either side for bilinear), in whole groups of 4: a pan over a wide canvas costs
+        # what its view costs, not what the canvas does.
         src_w = self.src.shape[1]
+        first = max(0, math.floor(min(m.tx, m.tx + m.sx * (self.width - 1))) - 1) // 4 * 4
+        last = math.ceil(max(m.tx, m.tx + m.sx * (self.width - 1))) + 2
+        last = min(src_w, -(-last // 4) * 4)
+        if last <= first:  # the view lies wholly past an edge: replicate that edge column
+            first, last = (src_w - 4, src_w) if first >= src_w else (0, 4)
+        cols_used = last - first
+        vertical = self._vertical[:, : cols_used // 4]
         rows = np.array([[1.0, 0.0, 0.0], [0.0, m.sy, m.ty]])
         cv2.warpAffine(
-            self._packed_src,
+            self._packed_src[:, first // 4 : last // 4],
             rows,
-            (src_w // 4, self._rows),
-            self._vertical,
+            (cols_used // 4, self._rows),
+            vertical,
             _FLAGS,
             cv2.BORDER_REPLICATE,
         )
-        cv2.transpose(self._vertical.reshape(self._rows, src_w), self._transposed)
-        cols = np.array([[1.0, 0.0, 0.0], [0.0, m.sx, m.tx]])
+        transposed = self._transposed[:cols_used]
+        cv2.transpose(vertical.reshape(self._rows, cols_used), transposed)
+        cols = np.array([[1.0, 0.0, 0.0], [0.0, m.sx, m.tx - first]])
         cv2.warpAffine(
-            self._packed_t,
+            transposed.reshape(cols_used, self._rows // 4, 4),
             cols,
             (self._rows // 4, self.width),
             self._out_t,

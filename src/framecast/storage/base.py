@@ -8,6 +8,8 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+from framecast.errors import InputError
+
 
 @dataclass(frozen=True)
 class StoredObject:
@@ -33,6 +35,27 @@ def safe_slug(text: str, limit: int = 48) -> str:
 class Storage(ABC):
     """Where clips are written, served from and deleted."""
 
+    name = "storage"
+    deletes_expired = True  # False: the bucket's own lifecycle rules remove old clips
+
+    def check(self) -> None:
+        """Raise ConfigError, naming the setting, if the storage is unusable (at start-up)."""
+        return None
+
+    def key_for(self, job_id: str, index: int, client_id: str, path: str | None = None) -> str:
+        """The key of a job's clip; ``path`` is a client-chosen folder where supported."""
+        if path:
+            raise InputError("path: a custom folder needs STORAGE=s3")
+        return clip_key(job_id, index, client_id)
+
+    def presign_put(self, key: str, expires_at: float) -> str | None:
+        """A URL a worker may PUT the clip to directly, or None: upload through the API."""
+        return None
+
+    @abstractmethod
+    async def size(self, key: str) -> int | None:
+        """The stored clip's size in bytes, or None if it is not there."""
+
     @abstractmethod
     async def write(
         self,
@@ -44,8 +67,8 @@ class Storage(ABC):
         """Store a clip atomically: a reader sees the whole file or none of it."""
 
     @abstractmethod
-    def url(self, key: str) -> str:
-        """The URL a client downloads the clip from."""
+    def url(self, key: str, expires_at: float | None = None) -> str:
+        """The URL a client downloads the clip from (valid until ``expires_at`` if it expires)."""
 
     @abstractmethod
     def delete(self, key: str) -> None:

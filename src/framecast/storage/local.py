@@ -18,6 +18,8 @@ from framecast.storage.base import Storage, StoredObject
 class LocalStorage(Storage):
     """Files on this machine's disk."""
 
+    name = "local"
+
     def __init__(self, root: Path, public_base_url: str | None = None) -> None:
         self.root = root.resolve()
         self.root.mkdir(parents=True, exist_ok=True)
@@ -64,7 +66,11 @@ class LocalStorage(Storage):
                 temp.unlink()
         return StoredObject(key=key, bytes=size, sha256=sha256)
 
-    def url(self, key: str) -> str:
+    async def size(self, key: str) -> int | None:
+        path = self.path(key)
+        return path.stat().st_size if path.is_file() else None
+
+    def url(self, key: str, expires_at: float | None = None) -> str:
         path = f"/output/{quote(key)}"
         return f"{self.public_base_url}{path}" if self.public_base_url else path
 

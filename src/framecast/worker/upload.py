@@ -63,17 +63,22 @@ class ApiUploader:
 
     def upload(self, item: ImageItem, clip: Path) -> dict[str, Any]:
         sha256 = _sha256(clip)
-        headers = {
-            "Authorization": f"Bearer {self._token}",
-            "Content-Type": "video/mp4",
-            "X-Content-SHA256": sha256,
-        }
-
-        def send() -> httpx.Response:
-            with clip.open("rb") as body:
-                return self._client.put(f"{self._url}/{item.index}", content=body, headers=headers)
-
-        result = _with_retries(send, item)
+        auth = {"Authorization": f"Bearer {self._token}"}
+        if item.put_url:
+            put_url = item.put_url
+            _with_retries(lambda: _put_file(self._client, put_url, clip, {}), item, "storage")
+            notice = {"bytes": clip.stat().st_size, "sha256": sha256}
+            result = _with_retries(
+                lambda: self._client.post(
+                    f"{self._url}/{item.index}/complete", json=notice, headers=auth
+                ),
+                item,
+            )
+        else:
+            headers = {**auth, "X-Content-SHA256": sha256}
+            result = _with_retries(
+                lambda: _put_file(self._client, f"{self._url}/{item.index}", clip, headers), item
+            )
         return {"id": item.id, **{k: result[k] for k in ("video_url", "bytes", "sha256")}}
 
 
@@ -115,7 +120,14 @@ def uploader_for(job: WorkerJob, settings: Settings, client: httpx.Client) -> Up
     )
 
 
-def _with_retries(send: Any, item: ImageItem) -> dict[str, Any]:
+def _put_file(
+    client: httpx.Client, url: str, clip: Path, headers: dict[str, str]
+) -> httpx.Response:
+    with clip.open("rb") as body:
+        return client.put(url, content=body, headers={**headers, "Content-Type": "video/mp4"})
+
+
+def _with_retries(send: Any, item: ImageItem, target: str = "the API") -> dict[str, Any]:
     """Retry network errors and 5xx/429 with backoff; other statuses fail at once."""
     for attempt in range(1, ATTEMPTS + 1):
         try:
@@ -124,14 +136,14 @@ def _with_retries(send: Any, item: ImageItem) -> dict[str, Any]:
             problem = f"{type(exc).__name__}: {exc}"
         else:
             if response.is_success:
-                return dict(response.json())
+                return dict(response.json()) if response.content else {}
             problem = f"HTTP {response.status_code}: {_message(response)}"
             if response.status_code < 500 and response.status_code != 429:
                 break
         if attempt < ATTEMPTS:
             log.warning("upload retry item=%s attempt=%d problem=%s", item.index, attempt, problem)
             time.sleep(BACKOFF_SECONDS * 2 ** (attempt - 1))
-    raise UploadError(f"clip upload failed: {problem}")
+    raise UploadError(f"clip upload to {target} failed: {problem}")
 
 
 def _message(response: httpx.Response) -> str:

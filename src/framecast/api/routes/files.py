@@ -7,6 +7,7 @@ from fastapi.responses import FileResponse
 
 from framecast.api.deps import ServicesDep
 from framecast.errors import NotFound
+from framecast.storage.local import LocalStorage
 
 router = APIRouter(tags=["files"])
 
@@ -14,6 +15,8 @@ router = APIRouter(tags=["files"])
 @router.get("/output/{job_id}/{name}")
 async def get_clip(job_id: str, name: str, services: ServicesDep) -> FileResponse:
     """Download a clip (no key needed: the URL is the capability, as in the original)."""
+    if not isinstance(services.storage, LocalStorage):
+        raise NotFound("clips are served by the S3 bucket (STORAGE=s3), not at /output/")
     services.jobs.check_servable(job_id)
     if name.startswith("."):
         raise NotFound(f"no file {name!r}")  # temp files of uploads in progress

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Request
+from pydantic import BaseModel, Field
 
 from framecast.api.deps import ApiKeyDep, Services, ServicesDep
 from framecast.api.schemas import Base64UploadCreate, UploadPublic
@@ -40,6 +41,24 @@ async def put_clip(
     _check_length(request, services.settings.upload_max_bytes)
     stored = await services.jobs.store_clip(job_id, item, request.stream(), x_content_sha256)
     return _public(stored)
+
+
+class ClipNotice(BaseModel):
+    bytes: int = Field(ge=0)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+@router.post("/upload/{job_id}/{item}/complete", response_model=UploadPublic)
+async def clip_stored(
+    job_id: str,
+    item: int,
+    notice: ClipNotice,
+    services: ServicesDep,
+    authorization: Annotated[str | None, Header()] = None,
+) -> UploadPublic:
+    """A worker PUT a clip straight into the bucket: the API checks it and records it."""
+    _check_token(services, job_id, authorization)
+    return _public(await services.jobs.confirm_clip(job_id, item, notice.bytes, notice.sha256))
 
 
 @router.post("/upload/video", response_model=UploadPublic)

@@ -11,10 +11,17 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from framecast.api.deps import ApiKeyDep, Services, ServicesDep
-from framecast.api.schemas import Img2VidCreate, Img2VidPublic, JobAccepted, result_of
+from framecast.api.schemas import (
+    MOTION_FIELDS,
+    Img2VidCreate,
+    Img2VidPublic,
+    JobAccepted,
+    result_of,
+)
 from framecast.errors import InputError
 from framecast.jobs.model import Job
 from framecast.jobs.service import NewItem, Submission
+from framecast.worker.schema import MAX_PIXELS, RenderBlock
 from framecast.worker.urls import normalize_url
 
 router = APIRouter(tags=["video"])
@@ -68,6 +75,7 @@ def checked_items(body: Img2VidCreate, services: Services) -> list[NewItem]:
             f"images: at most {settings.max_images} images per request (MAX_IMAGES);"
             f" got {len(body.images)}"
         )
+    block = checked_render(body)
     seen: dict[str, int] = {}
     items = []
     for i, image in enumerate(body.images):
@@ -83,8 +91,24 @@ def checked_items(body: Img2VidCreate, services: Services) -> list[NewItem]:
             url = normalize_url(image.image_url)
         except InputError as exc:
             raise InputError(f"images[{i}].image_url: {exc.message}") from exc
-        items.append(NewItem(image.id, {"image_url": url, "duration": image.duracao}))
+        block.motion_for(image, i)  # raises naming images[i].<field> (or the request's field)
+        options = image.model_dump(include=MOTION_FIELDS, exclude_none=True)
+        items.append(NewItem(image.id, {"image_url": url, "duration": image.duracao, **options}))
     return items
+
+
+def checked_render(body: Img2VidCreate) -> RenderBlock:
+    """The request's render block, after the rules that span fields."""
+    if body.aspect is not None and (body.width is not None or body.height is not None):
+        given = " and ".join(f for f in ("width", "height") if getattr(body, f) is not None)
+        raise InputError(f"aspect: give either aspect or width and height, not both; got {given}")
+    width, height = body.output_size()
+    if width * height > MAX_PIXELS:
+        raise InputError(
+            f"width, height: at most {MAX_PIXELS} pixels (3840x2160 either way up);"
+            f" got {width}x{height}"
+        )
+    return RenderBlock.model_validate(body.render_block())
 
 
 def checked_webhook_url(url: str | None) -> str | None:

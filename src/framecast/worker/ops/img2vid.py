@@ -11,11 +11,10 @@ from typing import Any
 import httpx
 
 from framecast.config import Settings
-from framecast.errors import ItemError
+from framecast.errors import InputError, ItemError
 from framecast.render.clip import RenderSpec, render_clip
-from framecast.render.motion import zoom_in
 from framecast.worker.fetch import fetch_to_file
-from framecast.worker.schema import ImageItem, RenderBlock, WorkerJob
+from framecast.worker.schema import ImageItem, MotionFields, RenderBlock, WorkerJob
 from framecast.worker.upload import Uploader
 
 log = logging.getLogger("framecast.worker")
@@ -23,10 +22,19 @@ log = logging.getLogger("framecast.worker")
 DOWNLOADS_AT_ONCE = 8
 
 
-def render_spec(block: RenderBlock) -> RenderSpec:
-    """The renderer's spec for a job's render block."""
+def render_spec(block: RenderBlock, item: MotionFields | None = None, index: int = 0) -> RenderSpec:
+    """The renderer's spec for item ``index`` of a job: its own options over the block's.
+
+    Raises :class:`InputError` naming the field when the options cannot make a clip.
+    """
+    fit, background = block.fit_for(item)
     return RenderSpec(
-        width=block.width, height=block.height, fps=block.fps, path=zoom_in(block.zoom)
+        width=block.width,
+        height=block.height,
+        fps=block.fps,
+        motion=block.motion_for(item, index),
+        fit=fit,
+        background=background,
     )
 
 
@@ -34,7 +42,6 @@ def run_img2vid(
     job: WorkerJob, settings: Settings, uploader: Uploader, fetch_client: httpx.Client
 ) -> dict[str, Any]:
     """Produce every item of the job; each one either uploads or is listed with its error."""
-    spec = render_spec(job.render)
     videos: dict[int, dict[str, Any]] = {}
     failed: dict[int, dict[str, Any]] = {}
     with (
@@ -57,7 +64,14 @@ def run_img2vid(
         }
         clips = {
             item.index: renders.submit(
-                _produce, item, sources[item.index], work, spec, settings, uploader, job.job_id
+                _produce,
+                item,
+                sources[item.index],
+                work,
+                job.render,
+                settings,
+                uploader,
+                job.job_id,
             )
             for item in job.items
         }
@@ -86,7 +100,7 @@ def _produce(
     item: ImageItem,
     source: Future[int],
     work: Path,
-    spec: RenderSpec,
+    block: RenderBlock,
     settings: Settings,
     uploader: Uploader,
     job_id: str,
@@ -94,6 +108,10 @@ def _produce(
     source_path = work / f"{item.index}.src"
     clip_path = work / f"{item.index}.mp4"
     try:
+        try:
+            spec = render_spec(block, item, item.index)
+        except InputError as exc:
+            raise ItemError(exc.message) from exc
         source.result()
         if not uploader.still_wanted():
             raise ItemError("skipped: the job was cancelled or passed its deadline")
