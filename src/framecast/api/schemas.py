@@ -64,6 +64,12 @@ class Img2VidCreate(MotionFields):
     metadata: dict[str, Any] | None = Field(
         None, description="Any JSON object (≤ 16 KB), echoed back on the job and its webhook."
     )
+    path: str | None = Field(
+        None,
+        max_length=512,
+        description="STORAGE=s3 only: a folder for this job's clips, "
+        "{S3_PREFIX}{path}/{job_id}/{index}-{id}.mp4 (spaces and accents welcome).",
+    )
 
     def output_size(self) -> tuple[int, int]:
         """Width and height: from ``aspect``, else ``width``/``height`` (default 1920x1080)."""

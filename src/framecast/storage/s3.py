@@ -1,7 +1,8 @@
 """S3-compatible storage (AWS, MinIO, R2): workers PUT clips straight to presigned URLs.
 
-Only the API holds the credentials. Keys are ``{S3_PREFIX}{path or job_id}/{index:04d}-{slug}.mp4``;
-URLs are ``S3_PUBLIC_BASE_URL`` + key when set, else presigned GETs. No ACLs are set.
+Only the API holds the credentials. Keys: ``{S3_PREFIX}[{path}/]{job_id}/{index:04d}-{slug}.mp4``
+where ``path`` is a client's optional folder. URLs are ``S3_PUBLIC_BASE_URL`` + key when set,
+else presigned GETs. No ACLs are set.
 """
 
 from __future__ import annotations
@@ -79,7 +80,9 @@ class S3Storage(Storage):
             raise ConfigError(f"S3 settings: {exc}") from exc
 
     def key_for(self, job_id: str, index: int, client_id: str, path: str | None = None) -> str:
-        folder = path.strip("/") if path else job_id
+        # The job id stays in the key even under a client's folder: two jobs never share a
+        # key, so one job's expiry can't delete another's clips.
+        folder = f"{path.strip('/')}/{job_id}" if path else job_id
         return f"{self.prefix}{folder}/{index:04d}-{safe_slug(client_id)}.mp4"
 
     def presign_put(self, key: str, expires_at: float) -> str | None:

@@ -21,6 +21,7 @@ from framecast.api.schemas import (
 from framecast.errors import InputError
 from framecast.jobs.model import Job
 from framecast.jobs.service import NewItem, Submission
+from framecast.storage.s3 import normalise_prefix
 from framecast.worker.schema import MAX_PIXELS, RenderBlock
 from framecast.worker.urls import normalize_url
 
@@ -54,6 +55,7 @@ async def img2vid(
         webhook_url=checked_webhook_url(body.webhook_url),
         metadata=checked_metadata(body.metadata),
         idempotency=idempotency(idempotency_key, x_api_key, body),
+        key_prefix=checked_path(body.path, services),
     )
     job = services.jobs.submit(submission)
     is_async = bool(body.webhook_url) or bool(prefer and "respond-async" in prefer.lower())
@@ -118,6 +120,16 @@ def checked_webhook_url(url: str | None) -> str | None:
         return normalize_url(url)
     except InputError as exc:
         raise InputError(f"webhook_url: {exc.message}") from exc
+
+
+def checked_path(path: str | None, services: Services) -> str | None:
+    if not path:
+        return None
+    if services.storage.name != "s3":
+        raise InputError(
+            "path: a folder of your own needs STORAGE=s3 (local clips are at /output/)"
+        )
+    return normalise_prefix(path, "path").rstrip("/") or None
 
 
 def checked_metadata(metadata: dict[str, Any] | None) -> dict[str, Any] | None:
