@@ -39,7 +39,7 @@ def load_image(path: Path, max_pixels: int) -> np.ndarray:
             width, height = image.size
             if width * height > max_pixels:
                 raise ImageError(
-                    f"{path.name} is {width}x{height} ({width * height} pixels), over the "
+                    f"the image is {width}x{height} ({width * height} pixels), over the "
                     f"limit of {max_pixels} pixels"
                 )
             image.load()  # decodes now, so a truncated file fails here rather than silently
@@ -47,12 +47,14 @@ def load_image(path: Path, max_pixels: int) -> np.ndarray:
             return _flatten(upright)
     except Image.DecompressionBombError as exc:
         raise ImageError(
-            f"{path.name} is too large ({exc}); the limit is {max_pixels} pixels"
+            f"the image is too large ({exc}); the limit is {max_pixels} pixels"
         ) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         # Pillow reports bad data as OSError ("image file is truncated"), SyntaxError (broken
         # PNG chunks) or ValueError; all mean the same thing to the user.
-        raise ImageError(f"{path.name} is not a readable image ({exc})") from exc
+        # Pillow's message names our temp file: the user needs the reason, not the path.
+        reason = str(exc).replace(str(path), "the file")
+        raise ImageError(f"the file is not a readable image ({reason})") from exc
 
 
 def _flatten(image: Image.Image) -> np.ndarray:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from concurrent.futures import Future, ThreadPoolExecutor
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
@@ -52,13 +53,11 @@ def run_img2vid(
         ThreadPoolExecutor(settings.render_batch_size, thread_name_prefix="render") as renders,
     ):
         work = Path(tmp)
+        # Downloads run ahead of rendering, but only so far: disk holds at most this many.
+        slots = threading.Semaphore(settings.render_batch_size + DOWNLOADS_AT_ONCE)
         sources = {
             item.index: downloads.submit(
-                fetch_to_file,
-                item.image_url,
-                work / f"{item.index}.src",
-                settings.fetch,
-                fetch_client,
+                _fetch, item, work / f"{item.index}.src", settings, fetch_client, slots
             )
             for item in job.items
         }
@@ -72,6 +71,7 @@ def run_img2vid(
                 settings,
                 uploader,
                 job.job_id,
+                slots,
             )
             for item in job.items
         }
@@ -96,6 +96,17 @@ def run_img2vid(
     }
 
 
+def _fetch(
+    item: ImageItem,
+    dest: Path,
+    settings: Settings,
+    client: httpx.Client,
+    slots: threading.Semaphore,
+) -> int:
+    slots.acquire()  # released by _produce once the source is deleted
+    return fetch_to_file(item.image_url, dest, settings.fetch, client)
+
+
 def _produce(
     item: ImageItem,
     source: Future[int],
@@ -104,6 +115,7 @@ def _produce(
     settings: Settings,
     uploader: Uploader,
     job_id: str,
+    slots: threading.Semaphore,
 ) -> dict[str, Any]:
     source_path = work / f"{item.index}.src"
     clip_path = work / f"{item.index}.mp4"
@@ -133,6 +145,7 @@ def _produce(
         )
         return result
     finally:
-        # Disk stays bounded by the batch size, not the job size.
+        wait([source])  # its slot is taken once the download has run, even if it failed
         source_path.unlink(missing_ok=True)
         clip_path.unlink(missing_ok=True)
+        slots.release()
