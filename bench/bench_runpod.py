@@ -23,11 +23,11 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.api.test_img2vid import solid_jpeg
 from tests.backends.conftest import runpod_env
 from tests.backends.runpod_emulator import RunPodEmulator
 from tests.backends.workers import WorkerProcess
 from tests.support.http_server import MediaServer
+from tests.support.media import solid_jpeg
 from tests.support.service import ServiceProcess
 
 

@@ -11,9 +11,9 @@ import time
 import httpx
 import pytest
 
-from tests.api.test_img2vid import solid_jpeg
 from tests.api.test_jobs import poll_until_final
 from tests.support.http_server import MediaServer
+from tests.support.media import solid_jpeg
 from tests.support.service import ServiceProcess
 
 SECRET = "webhook-secret-0123456789"

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import av
 import numpy as np
-from PIL import Image
 
 from framecast.render.probe import probe
 from tests.support.http_server import MediaServer
-from tests.support.media import truncated_jpeg
+from tests.support.media import solid_jpeg, truncated_jpeg
 from tests.support.service import ServiceProcess
 
 # (id, width, height, colour, seconds): different aspects and durations
@@ -22,12 +20,6 @@ BATCH = [
     ("img-004", 640, 640, (200, 200, 40), 0.75),
     ("img-005", 3000, 1000, (40, 200, 200), 0.3),
 ]
-
-
-def solid_jpeg(width: int, height: int, colour: tuple[int, int, int]) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (width, height), colour).save(buffer, "JPEG", quality=95)
-    return buffer.getvalue()
 
 
 def first_frame_rgb(path: Path) -> np.ndarray:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
-from tests.api.test_img2vid import solid_jpeg
 from tests.support.http_server import MediaServer
+from tests.support.media import solid_jpeg
 from tests.support.service import ServiceProcess
 
 

@@ -8,8 +8,8 @@ import time
 
 import httpx
 
-from tests.api.test_img2vid import solid_jpeg
 from tests.support.http_server import MediaServer
+from tests.support.media import solid_jpeg
 from tests.support.service import ServiceProcess
 
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import av
 
-from tests.api.test_img2vid import solid_jpeg
 from tests.api.test_jobs import poll_until_final
 from tests.backends.runpod_emulator import RunPodEmulator
 from tests.support.http_server import MediaServer
+from tests.support.media import solid_jpeg
 from tests.support.service import ServiceProcess
 
 SMALL = {"width": 64, "height": 36}

@@ -11,9 +11,9 @@ import httpx
 import pytest
 
 from framecast.render.probe import probe
-from tests.api.test_img2vid import solid_jpeg
 from tests.api.test_jobs import poll_until_final
 from tests.support.http_server import MediaServer
+from tests.support.media import solid_jpeg
 from tests.support.s3_server import S3Server
 
 SMALL = {"width": 64, "height": 36}

@@ -14,6 +14,7 @@ __all__ = [
     "jpeg_with_exif_orientation",
     "marker_image",
     "png_bytes",
+    "solid_jpeg",
     "truncated_jpeg",
 ]
 
@@ -26,6 +27,13 @@ def gradient_rgb(width: int, height: int) -> np.ndarray:
     green = np.linspace(0, 255, height, dtype=np.float32)[:, None].repeat(width, axis=1)
     blue = np.full((height, width), 96, dtype=np.float32)
     return np.rint(np.stack([red, green, blue], axis=-1)).astype(np.uint8)
+
+
+def solid_jpeg(width: int, height: int, colour: tuple[int, int, int]) -> bytes:
+    """A JPEG of one flat colour."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), colour).save(buffer, "JPEG", quality=95)
+    return buffer.getvalue()
 
 
 def gradient_jpeg(width: int, height: int, quality: int = 90) -> bytes:

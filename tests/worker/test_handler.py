@@ -11,8 +11,8 @@ from framecast.config import Settings
 from framecast.render.probe import probe
 from framecast.worker import upload
 from framecast.worker.handler import handle
-from tests.api.test_img2vid import solid_jpeg
 from tests.support.http_server import MediaServer
+from tests.support.media import solid_jpeg
 from tests.support.service import API_KEY, ServiceProcess
 
 

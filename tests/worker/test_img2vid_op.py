@@ -9,8 +9,8 @@ from framecast.config import Settings
 from framecast.worker.fetch import make_client
 from framecast.worker.ops.img2vid import DOWNLOADS_AT_ONCE, run_img2vid
 from framecast.worker.schema import ImageItem, WorkerJob
-from tests.api.test_img2vid import solid_jpeg
 from tests.support.http_server import MediaServer
+from tests.support.media import solid_jpeg
 
 
 class RecordingUploader:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 import unicodedata
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Protocol
 
-from framecast.errors import InputError
+from framecast.errors import InputError, PayloadTooLarge
 
 
 @dataclass(frozen=True)
@@ -18,6 +21,31 @@ class StoredObject:
     key: str
     bytes: int
     sha256: str
+
+
+class Writable(Protocol):
+    def write(self, data: bytes, /) -> object: ...
+
+
+async def copy_checked(
+    chunks: AsyncIterator[bytes], out: Writable, max_bytes: int, expected_sha256: str | None
+) -> tuple[int, str]:
+    """Copy an upload into ``out`` within ``max_bytes``; (size, sha256), the digest checked."""
+    digest = hashlib.sha256()
+    size = 0
+    async for chunk in chunks:
+        size += len(chunk)
+        if size > max_bytes:
+            raise PayloadTooLarge(f"body: the upload exceeds the limit of {max_bytes} bytes")
+        digest.update(chunk)
+        out.write(chunk)
+    sha256 = digest.hexdigest()
+    if expected_sha256 and not hmac.compare_digest(sha256, expected_sha256.lower()):
+        raise InputError(
+            f"X-Content-SHA256: the body's SHA-256 is {sha256}, not {expected_sha256}"
+            " (the upload was corrupted; retry it)"
+        )
+    return size, sha256
 
 
 def clip_key(job_id: str, index: int, item_id: str) -> str:

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import hmac
 import os
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import quote
 
-from framecast.errors import InputError, NotFound, PayloadTooLarge
-from framecast.storage.base import Storage, StoredObject
+from framecast.errors import NotFound
+from framecast.storage.base import Storage, StoredObject, copy_checked
 
 
 class LocalStorage(Storage):
@@ -42,24 +40,9 @@ class LocalStorage(Storage):
         final = self.path(key)
         final.parent.mkdir(parents=True, exist_ok=True)
         temp = final.with_name(f".{final.name}.{uuid.uuid4().hex}.part")
-        digest = hashlib.sha256()
-        size = 0
         try:
             with temp.open("wb") as out:
-                async for chunk in chunks:
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise PayloadTooLarge(
-                            f"body: the upload exceeds the limit of {max_bytes} bytes"
-                        )
-                    digest.update(chunk)
-                    out.write(chunk)
-            sha256 = digest.hexdigest()
-            if expected_sha256 and not hmac.compare_digest(sha256, expected_sha256.lower()):
-                raise InputError(
-                    f"X-Content-SHA256: the body's SHA-256 is {sha256}, "
-                    f"not {expected_sha256} (the upload was corrupted; retry it)"
-                )
+                size, sha256 = await copy_checked(chunks, out, max_bytes, expected_sha256)
             os.replace(temp, final)
         finally:
             with contextlib.suppress(FileNotFoundError):

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
-import hmac
 import tempfile
 import time
 import unicodedata
@@ -23,8 +21,8 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
 from framecast.config import Settings
-from framecast.errors import ConfigError, InputError, PayloadTooLarge, UploadError
-from framecast.storage.base import Storage, StoredObject, safe_slug
+from framecast.errors import ConfigError, InputError, UploadError
+from framecast.storage.base import Storage, StoredObject, copy_checked, safe_slug
 
 MAX_PRESIGN_SECONDS = 7 * 24 * 3600  # SigV4's limit
 
@@ -126,22 +124,8 @@ class S3Storage(Storage):
         max_bytes: int,
         expected_sha256: str | None = None,
     ) -> StoredObject:
-        digest = hashlib.sha256()
-        size = 0
         with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as buffer:
-            async for chunk in chunks:
-                size += len(chunk)
-                if size > max_bytes:
-                    raise PayloadTooLarge(
-                        f"body: the upload exceeds the limit of {max_bytes} bytes"
-                    )
-                digest.update(chunk)
-                buffer.write(chunk)
-            sha256 = digest.hexdigest()
-            if expected_sha256 and not hmac.compare_digest(sha256, expected_sha256.lower()):
-                raise InputError(
-                    f"X-Content-SHA256: the body's SHA-256 is {sha256}, not {expected_sha256}"
-                )
+            size, sha256 = await copy_checked(chunks, buffer, max_bytes, expected_sha256)
             buffer.seek(0)
             try:
                 await asyncio.to_thread(
