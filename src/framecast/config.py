@@ -70,6 +70,7 @@ class Settings:
     max_images: int = 500
     max_duration_seconds: float = 60.0
     upload_max_bytes: int = 2 * 1024**3
+    max_request_bytes: int = 8 * 1024**2
     base64_upload_max_bytes: int = 512 * 1024**2
     local_workers: int = 1
     webhook_secret: str | None = None  # None: generated once and kept in DATA_DIR
@@ -151,6 +152,7 @@ class Settings:
             max_images=reader.integer("MAX_IMAGES", 500, low=1),
             max_duration_seconds=reader.number("MAX_DURATION_SECONDS", 60.0, low=0.1),
             upload_max_bytes=reader.integer("UPLOAD_MAX_BYTES", 2 * 1024**3, low=1024),
+            max_request_bytes=reader.integer("MAX_REQUEST_BYTES", 8 * 1024**2, low=1024),
             base64_upload_max_bytes=reader.integer(
                 "BASE64_UPLOAD_MAX_BYTES", 512 * 1024**2, low=1024
             ),

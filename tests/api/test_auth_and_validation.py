@@ -81,6 +81,19 @@ def test_a_placeholder_key_is_refused_at_start(start_service) -> None:
             "images[0].colour",
             "Extra inputs",
         ),
+        (
+            {"images": [{"id": "a", "image_url": "http://[::1/a.jpg", "duracao": 1}]},
+            "images[0].image_url",
+            "malformed",
+        ),
+        (
+            {
+                "images": [{"id": "a", "image_url": URL, "duracao": 1}],
+                "webhook_url": "http://[zz]/",
+            },
+            "webhook_url",
+            "malformed",
+        ),
         ({"images": [{"id": "a", "image_url": URL, "duracao": 1}], "fps": 500}, "fps", "60"),
         ({"images": [{"id": "a", "image_url": URL, "duracao": 1}], "width": 1001}, "width", "2"),
         (
@@ -119,3 +132,12 @@ def test_no_job_is_created_for_a_refused_request(service: ServiceProcess) -> Non
     post(service, {"images": [{"id": "a", "image_url": "ftp://x", "duracao": 1}]})
     with service.client() as client:
         assert client.get("/jobs").json()["jobs"] == []
+
+
+def test_an_oversized_body_is_413_before_any_key_check(start_service) -> None:
+    service = start_service(MAX_REQUEST_BYTES="4096")
+    images = [{"id": str(i), "image_url": URL, "duracao": 1} for i in range(200)]
+    response = httpx.post(f"{service.base_url}/video/img2vid", json={"images": images})
+    assert response.status_code == 413
+    assert response.json()["error"] == "payload_too_large"
+    assert "4096" in response.json()["message"]

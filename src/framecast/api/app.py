@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from framecast.api.body_limit import BodyLimit
 from framecast.api.credentials import (
     load_or_create_api_keys,
     load_or_create_secret,
@@ -73,6 +74,7 @@ def create_app(settings: Settings, backend: Backend | None = None) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
     )
+    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)

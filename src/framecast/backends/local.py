@@ -36,12 +36,14 @@ class LocalBackend(Backend):
 
     async def run(self, job: dict[str, Any], record: RunRecord) -> dict[str, Any]:
         loop = asyncio.get_running_loop()
+        pool = self._pool
         try:
-            return await loop.run_in_executor(self._pool, handle, job, self._settings)
+            return await loop.run_in_executor(pool, handle, job, self._settings)
         except BrokenProcessPool as exc:
             log.error("local worker died job_id=%s", job.get("job_id"))
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = self._new_pool()
+            if self._pool is pool:  # the first job to notice replaces it, once
+                pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = self._new_pool()
             raise BackendError("a local worker process died while rendering this job") from exc
 
     async def close(self) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 
 from framecast.backends.base import Backend
 from framecast.config import Settings
-from framecast.errors import BackendError, Conflict, Gone, NotFound
+from framecast.errors import BackendError, Conflict, Gone, NotFound, PayloadTooLarge
 from framecast.jobs.model import Item, ItemStatus, Job, JobStatus, Webhook, final_status
 from framecast.jobs.store import JobStore
 from framecast.jobs.upload_token import UploadTokens
@@ -161,8 +161,8 @@ class JobService:
         run = self._runs.pop(job_id, None)
         if run is not None:
             run.cancel()
-        await self.backend.cancel(job_id)
-        self._finish(job_id, {}, None, cancelled=True)
+        self._finish(job_id, {}, None, cancelled=True)  # recorded first: remote calls can be slow
+        self._spawn(self.backend.cancel(job_id))
         return self.get(job_id)
 
     def resend_webhook(self, job_id: str) -> Job:
@@ -208,6 +208,8 @@ class JobService:
     async def confirm_clip(self, job_id: str, index: int, size: int, sha256: str) -> Item:
         """A worker says it PUT a clip straight into storage: check the object, then record it."""
         job, item = self._open_item(job_id, index)
+        if size > self.settings.upload_max_bytes:
+            raise PayloadTooLarge(f"bytes: {size} is over UPLOAD_MAX_BYTES")
         key = self._key(job, item)
         found = await self.storage.size(key)
         if found is None:
@@ -243,8 +245,12 @@ class JobService:
         return item
 
     def _record(self, job: Job, item: Item, stored: StoredObject) -> Item:
-        if self.get(job.id).status.is_final:
-            self.storage.delete(stored.key)  # the job ended (cancel, deadline) meanwhile
+        current = self.get(job.id)
+        if current.status.is_final:
+            # The job ended (cancel, deadline) meanwhile. Keep the file if the item was already
+            # done: a late retry wrote the same key, and the first upload is the one reported.
+            if current.items[item.index].status is not ItemStatus.DONE:
+                self.storage.delete(stored.key)
             raise Conflict(f"job {job.id} ended while this clip was uploading")
         item.status, item.key, item.bytes, item.sha256 = (
             ItemStatus.DONE,
@@ -385,16 +391,27 @@ class JobService:
     async def _expire_forever(self) -> None:
         interval = min(30.0, max(0.5, self.settings.output_ttl_seconds / 4))
         while True:
-            self.expire_now()
+            try:
+                await self.expire_now()
+            except Exception:  # the sweep must outlive any one bad job or storage hiccup
+                log.exception("expiry sweep failed; retrying in %.0f s", interval)
             await asyncio.sleep(interval)
 
-    def expire_now(self) -> int:
-        """Delete the clips of jobs that ended more than OUTPUT_TTL_SECONDS ago."""
+    async def expire_now(self) -> int:
+        """Delete the clips of jobs that ended more than OUTPUT_TTL_SECONDS ago.
+
+        A job is marked expired only once all its clips are gone; else the next sweep retries.
+        """
         jobs = self.store.ended_before(self.clock() - self.settings.output_ttl_seconds)
+        expired = 0
         for job in jobs:
-            for item in job.items:
-                if item.key and self.storage.deletes_expired:
-                    self.storage.delete(item.key)
+            keys = [item.key for item in job.items if item.key]
+            if self.storage.deletes_expired and keys:
+                deleted = await asyncio.to_thread(self.storage.delete_many, keys)
+                if not deleted:
+                    log.warning("job expiry incomplete job_id=%s (retried next sweep)", job.id)
+                    continue
             self.store.mark_expired(job.id)
+            expired += 1
             log.info("job expired job_id=%s", job.id)
-        return len(jobs)
+        return expired

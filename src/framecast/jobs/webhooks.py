@@ -61,15 +61,24 @@ class WebhookSender:
     async def close(self) -> None:
         await self._client.aclose()
 
+    async def _post(self, url: httpx.URL, body: bytes, headers: dict[str, str]) -> int:
+        # Only the status matters: the receiver's body is never read (it could be huge).
+        async with self._client.stream("POST", url, content=body, headers=headers) as response:
+            return response.status_code
+
     def retry_delay(self, attempt: int) -> float:
         """Seconds after failed attempt ``attempt`` (1-based): base, ×3 each time."""
         return float(self.settings.webhook_retry_seconds * 3 ** (attempt - 1))
 
     async def run_forever(self) -> None:
         while True:
-            for job in self.store.webhooks_due(self.clock()):
-                await self.deliver(job)
-            next_at = self.store.next_webhook_at()
+            try:
+                for job in self.store.webhooks_due(self.clock()):
+                    await self.deliver(job)
+                next_at = self.store.next_webhook_at()
+            except Exception:  # the loop must outlive a locked database or a bug
+                log.exception("webhook loop failed; retrying in 5 s")
+                next_at = self.clock() + 5
             wait = 3600.0 if next_at is None else max(0.0, next_at - self.clock())
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
@@ -97,14 +106,20 @@ class WebhookSender:
                 url.port or (443 if url.scheme == "https" else 80),
                 self.settings.fetch.allow_private,
             )
-            response = await self._client.post(url, content=body, headers=headers)
-            status_code = response.status_code
-            if not response.is_success:
+            status_code = await asyncio.wait_for(
+                self._post(url, body, headers), timeout=2 * self.settings.webhook_timeout_seconds
+            )
+            if not 200 <= status_code < 300:
                 error = f"HTTP {status_code}"
         except FetchError as exc:
             error = exc.message
+        except TimeoutError:
+            error = f"no answer within {2 * self.settings.webhook_timeout_seconds:g} s"
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        except Exception as exc:  # counted as a failed attempt, so it moves towards "failed"
+            log.exception("webhook attempt crashed job_id=%s", job.id)
+            error = f"internal error ({type(exc).__name__})"
         attempt = job.webhook.attempts + 1
         now = self.clock()
         if error is None:

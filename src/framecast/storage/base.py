@@ -40,7 +40,10 @@ async def copy_checked(
         digest.update(chunk)
         out.write(chunk)
     sha256 = digest.hexdigest()
-    if expected_sha256 and not hmac.compare_digest(sha256, expected_sha256.lower()):
+    expected = (expected_sha256 or "").lower()
+    if expected_sha256 and (
+        not expected.isascii() or not hmac.compare_digest(sha256.encode(), expected.encode())
+    ):
         raise InputError(
             f"X-Content-SHA256: the body's SHA-256 is {sha256}, not {expected_sha256}"
             " (the upload was corrupted; retry it)"
@@ -101,3 +104,9 @@ class Storage(ABC):
     @abstractmethod
     def delete(self, key: str) -> None:
         """Remove a clip; a missing one is not an error."""
+
+    def delete_many(self, keys: list[str]) -> bool:
+        """Remove clips (blocking: call it in a thread); False if some could not be removed."""
+        for key in keys:
+            self.delete(key)
+        return True

@@ -41,6 +41,11 @@ class S3Storage(Storage):
         except InputError as exc:
             raise ConfigError(exc.message) from exc
         self.deletes_expired = settings.s3_delete_expired
+        if not settings.s3_public_base_url and settings.output_ttl_seconds > MAX_PRESIGN_SECONDS:
+            raise ConfigError(
+                "OUTPUT_TTL_SECONDS: presigned S3 URLs live 7 days at most; set a shorter TTL"
+                " or S3_PUBLIC_BASE_URL"
+            )
         self.public_base_url = settings.s3_public_base_url
         self.ttl = settings.output_ttl_seconds
         self._client = boto3.client(
@@ -142,6 +147,19 @@ class S3Storage(Storage):
     def delete(self, key: str) -> None:
         with contextlib.suppress(ClientError, BotoCoreError):
             self._client.delete_object(Bucket=self.bucket, Key=key)
+
+    def delete_many(self, keys: list[str]) -> bool:
+        ok = True
+        for start in range(0, len(keys), 1000):  # DeleteObjects takes 1000 keys at most
+            batch = [{"Key": key} for key in keys[start : start + 1000]]
+            try:
+                answer = self._client.delete_objects(
+                    Bucket=self.bucket, Delete={"Objects": batch, "Quiet": True}
+                )
+            except (ClientError, BotoCoreError):
+                return False
+            ok = ok and not answer.get("Errors")
+        return ok
 
 
 def normalise_prefix(prefix: str, field: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 from collections.abc import Callable
 from typing import Any
 
@@ -26,11 +27,17 @@ UPLOAD_TIMEOUT = httpx.Timeout(120.0, connect=10.0)
 
 
 def warm_up(settings: Settings) -> None:
-    """Once per worker process: logging and the encoder probe (so it is not paid per job)."""
+    """Once per worker process: logging, SIGTERM handling and the encoder probe."""
+    # SIGTERM (the service stopping) must unwind the stack, so temp dirs are removed.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     choose_encoder(settings.encoding)
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def handle(job_input: dict[str, Any], settings: Settings | None = None) -> dict[str, Any]:

@@ -36,7 +36,10 @@ def normalize_url(raw: str) -> str:
     text = _STRAY.sub("", raw).strip()
     if not text:
         raise InputError("image URL is empty")
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+    except ValueError as exc:
+        raise InputError(f"image URL is malformed ({exc}): {_clip(text)!r}") from exc
     scheme = parts.scheme.lower()
     if not scheme or "://" not in text:
         raise InputError(f"image URL must start with http:// or https://, got {_clip(text)!r}")

@@ -119,7 +119,7 @@ def checked_webhook_url(url: str | None) -> str | None:
     try:
         return normalize_url(url)
     except InputError as exc:
-        raise InputError(f"webhook_url: {exc.message}") from exc
+        raise InputError(f"webhook_url: {exc.message.replace('image URL', 'the URL')}") from exc
 
 
 def checked_path(path: str | None, services: Services) -> str | None:

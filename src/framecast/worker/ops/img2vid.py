@@ -57,7 +57,7 @@ def run_img2vid(
         slots = threading.Semaphore(settings.render_batch_size + DOWNLOADS_AT_ONCE)
         sources = {
             item.index: downloads.submit(
-                _fetch, item, work / f"{item.index}.src", settings, fetch_client, slots
+                _fetch, item, work / f"{item.index}.src", settings, fetch_client, slots, uploader
             )
             for item in job.items
         }
@@ -102,8 +102,11 @@ def _fetch(
     settings: Settings,
     client: httpx.Client,
     slots: threading.Semaphore,
+    uploader: Uploader,
 ) -> int:
     slots.acquire()  # released by _produce once the source is deleted
+    if not uploader.still_wanted():
+        raise ItemError("skipped: the job was cancelled or passed its deadline")
     return fetch_to_file(item.image_url, dest, settings.fetch, client)
 
 

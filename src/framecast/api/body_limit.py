@@ -1,0 +1,64 @@
+"""A cap on request bodies, applied before anything reads them (FastAPI parses a JSON body
+before it checks the API key, so without this anyone could send gigabytes)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from framecast.errors import PayloadTooLarge
+
+
+class BodyLimit:
+    """413 for a body over ``max_bytes``, except the upload routes (they stream, with limits)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or _streams_its_body(scope):
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        length = headers.get(b"content-length", b"")
+        if length.isdigit() and int(length) > self.max_bytes:
+            await _refuse(send, self.max_bytes)
+            return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.max_bytes:
+                raise PayloadTooLarge(f"body: over the limit of {self.max_bytes} bytes")
+            return message
+
+        await self.app(scope, counted, send)
+
+
+def _streams_its_body(scope: Scope) -> bool:
+    path, method = scope.get("path", ""), scope.get("method", "")
+    return (method == "PUT" and path.startswith("/upload/")) or path == "/upload/video"
+
+
+async def _refuse(send: Send, max_bytes: int) -> None:
+    body: dict[str, Any] = {
+        "error": PayloadTooLarge.code,
+        "message": f"body: over the limit of {max_bytes} bytes (MAX_REQUEST_BYTES)",
+    }
+    raw = json.dumps(body).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(raw)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": raw})
