@@ -25,7 +25,7 @@ import cv2
 import numpy as np
 
 from framecast.config import EncoderConfig
-from framecast.render.clip import RenderSpec, render_array, render_clip, render_frames
+from framecast.render.clip import RenderSpec, render_array, render_clip, render_frames, send_frames
 from framecast.render.encode import FfmpegPipe, encode_command, encoder_args, ffmpeg_binary
 from framecast.render.frames import load_image
 from framecast.render.motion import frame_count
@@ -74,8 +74,7 @@ def ours_null(rgb: np.ndarray, spec: RenderSpec, frames: int, config: EncoderCon
     command += ["-pix_fmt", "yuv420p", "-s", f"{spec.width}x{spec.height}"]
     command += ["-framerate", str(spec.fps), "-i", "pipe:0", "-f", "null", "-"]
     with FfmpegPipe(command, None) as pipe:
-        for frame in render_frames(rgb, spec, frames):
-            pipe.write(frame)
+        send_frames(render_frames(rgb, spec, frames), pipe.write)
 
 
 def zoompan_command(
@@ -116,7 +115,7 @@ def main() -> None:
         cv2.imwrite(str(image), cv2.cvtColor(photo_like(src_w, src_h), cv2.COLOR_RGB2BGR))
         rgb = load_image(image, 10**9)
         print(f"source {src_w}x{src_h} JPEG, clip {frames} frames {WIDTH}x{HEIGHT} @ {FPS:g} fps")
-        print(f"cv2 threads {cv2.getNumThreads()}, x264: {' '.join(x264)}\n")
+        print(f"cv2 threads {cv2.getNumThreads()} (1 while rendering), x264: {' '.join(x264)}\n")
 
         # (1) CPU cost of producing the frames, output discarded.
         ours_n = best(lambda: cpu_seconds(lambda: ours_null(rgb, spec, frames, config)), args.runs)

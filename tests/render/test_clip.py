@@ -5,7 +5,7 @@ import pytest
 
 from framecast.config import EncoderConfig
 from framecast.errors import ImageError
-from framecast.render.clip import RenderSpec, render_array, render_clip
+from framecast.render.clip import RenderSpec, render_array, render_clip, render_frames, send_frames
 from framecast.render.probe import probe
 from tests.support.media import gradient_jpeg, gradient_rgb
 
@@ -86,3 +86,19 @@ def test_odd_output_size_is_refused():
 def test_render_array_accepts_a_decoded_image(tmp_path):
     rgb = np.zeros((180, 320, 3), dtype=np.uint8)
     assert render_array(rgb, tmp_path / "c.mp4", 0.5, SMALL, X264).frames == 12
+
+
+def test_send_frames_writes_every_frame_in_order_while_the_next_renders():
+    expected = [bytes(f) for f in render_frames(gradient_rgb(400, 300), SMALL, 9)]
+    sent: list[bytes] = []
+    send_frames(render_frames(gradient_rgb(400, 300), SMALL, 9), lambda f: sent.append(bytes(f)))
+    assert sent == expected
+    assert len(set(sent)) == 9  # the camera moves: no frame was overwritten before it was sent
+
+
+def test_send_frames_raises_a_failed_write():
+    def write(frame: memoryview) -> None:
+        raise OSError("pipe closed")
+
+    with pytest.raises(OSError, match="pipe closed"):
+        send_frames(render_frames(gradient_rgb(400, 300), SMALL, 5), write)

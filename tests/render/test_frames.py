@@ -112,3 +112,30 @@ def test_two_pass_warp_matches_a_single_warp_affine(size):
         FrameWarper(source, width, height, separable=False).render(rect), np.uint8
     )
     assert np.abs(fast.astype(int) - reference.astype(int)).max() <= 1
+
+
+def test_a_frame_stays_valid_while_the_next_is_rendered():
+    source, _ = prepare_source(gradient_rgb(400, 300), 320, 180, zoom_in())
+    warper = FrameWarper(source, 320, 180)
+    first = warper.render(Rect(0.0, 0.0, 1.0, 1.0))
+    kept = bytes(first)
+    second = warper.render(Rect(0.1, 0.1, 0.8, 0.8))
+    assert bytes(first) == kept  # a writer thread may still be sending it
+    assert bytes(second) != kept
+    single = FrameWarper(source, 320, 180, buffers=1)
+    assert bytes(single.render(Rect(0.1, 0.1, 0.8, 0.8))) == bytes(second)
+
+
+def test_every_buffer_of_the_ring_gets_the_background():
+    source, _ = prepare_source(gradient_rgb(400, 300), 160, 180, zoom_in())
+    background = to_yuv420(np.full((180, 320, 3), (10, 200, 30), dtype=np.uint8))
+    warper = FrameWarper(source, 320, 180, slot=(80, 0, 160, 180), background=background)
+    frames = [np.frombuffer(warper.render(Rect(0, 0, 1, 1)), np.uint8).copy() for _ in range(3)]
+    assert all(np.array_equal(frame, frames[0]) for frame in frames)
+    assert frames[0][0] == background.y[0, 0]
+
+
+def test_a_ring_needs_a_buffer():
+    source, _ = prepare_source(gradient_rgb(400, 300), 320, 180, zoom_in())
+    with pytest.raises(ValueError, match="at least one output buffer"):
+        FrameWarper(source, 320, 180, buffers=0)

@@ -131,12 +131,14 @@ def prepare_source(
 
 
 class FrameWarper:
-    """Renders yuv420p frames of one source, reusing one output buffer.
+    """Renders yuv420p frames of one source into a small ring of reused output buffers.
 
     The source fills the whole frame, or only ``slot`` (x, y, w, h: even pixels) over a static
     ``background`` that is written once: each frame then re-warps only the slot.
     ``separable`` False uses one plain ``cv2.warpAffine`` per plane: the reference the faster
     two-pass default (:class:`PlaneWarper`) is tested against.
+    ``buffers`` frames are kept: a frame stays valid until ``buffers`` more have been rendered,
+    so a writer thread can send one frame while the next is being warped.
     """
 
     def __init__(
@@ -147,26 +149,39 @@ class FrameWarper:
         separable: bool = True,
         slot: tuple[int, int, int, int] | None = None,
         background: YuvSource | None = None,
+        buffers: int = 2,
     ) -> None:
         if width % 2 or height % 2:
             raise ValueError(f"yuv420p needs an even frame size, got {width}x{height}")
         x, y, w, h = slot or (0, 0, width, height)
         if any(v % 2 for v in (x, y, w, h)) or x + w > width or y + h > height or w < 2 or h < 2:
             raise ValueError(f"the slot must be even and inside the frame, got {slot}")
+        if buffers < 1:
+            raise ValueError(f"at least one output buffer is needed, got {buffers}")
         self.source, self.width, self.height = source, w, h
-        self._buffer = np.zeros(width * height * 3 // 2, dtype=np.uint8)
         luma, chroma = width * height, width * height // 4
-        planes = (
-            self._buffer[:luma].reshape(height, width),
-            self._buffer[luma : luma + chroma].reshape(height // 2, width // 2),
-            self._buffer[luma + chroma :].reshape(height // 2, width // 2),
-        )
-        if background is not None:
-            for plane, fill in zip(planes, (background.y, background.u, background.v), strict=True):
-                plane[...] = fill[: plane.shape[0], : plane.shape[1]]
-        self._y = planes[0][y : y + h, x : x + w]
-        self._u = planes[1][y // 2 : (y + h) // 2, x // 2 : (x + w) // 2]
-        self._v = planes[2][y // 2 : (y + h) // 2, x // 2 : (x + w) // 2]
+        self._buffers: list[np.ndarray] = []
+        self._planes: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        for _ in range(buffers):
+            buffer = np.zeros(width * height * 3 // 2, dtype=np.uint8)
+            planes = (
+                buffer[:luma].reshape(height, width),
+                buffer[luma : luma + chroma].reshape(height // 2, width // 2),
+                buffer[luma + chroma :].reshape(height // 2, width // 2),
+            )
+            if background is not None:
+                fills = (background.y, background.u, background.v)
+                for plane, fill in zip(planes, fills, strict=True):
+                    plane[...] = fill[: plane.shape[0], : plane.shape[1]]
+            self._buffers.append(buffer)
+            self._planes.append(
+                (
+                    planes[0][y : y + h, x : x + w],
+                    planes[1][y // 2 : (y + h) // 2, x // 2 : (x + w) // 2],
+                    planes[2][y // 2 : (y + h) // 2, x // 2 : (x + w) // 2],
+                )
+            )
+        self._next = 0
         self._separable = separable
         if separable:
             self._warpers = (
@@ -189,15 +204,18 @@ class FrameWarper:
         return luma, chroma
 
     def render(self, rect: Rect) -> memoryview:
-        """The yuv420p frame for ``rect``; valid until the next call."""
+        """The yuv420p frame for ``rect``; valid until ``buffers`` more frames are rendered."""
         luma, chroma = self.plane_maps(rect)
+        index = self._next
+        self._next = (index + 1) % len(self._buffers)
+        y, u, v = self._planes[index]
         if self._separable:
             wy, wu, wv = self._warpers
-            wy.warp(luma, self._y)
-            wu.warp(chroma, self._u)
-            wv.warp(chroma, self._v)
+            wy.warp(luma, y)
+            wu.warp(chroma, u)
+            wv.warp(chroma, v)
         else:
-            warp_direct(self.source.y, luma, self._y)
-            warp_direct(self.source.u, chroma, self._u)
-            warp_direct(self.source.v, chroma, self._v)
-        return self._buffer.data
+            warp_direct(self.source.y, luma, y)
+            warp_direct(self.source.u, chroma, u)
+            warp_direct(self.source.v, chroma, v)
+        return self._buffers[index].data
