@@ -14,6 +14,7 @@ import httpx
 from tests.api.test_jobs import poll_until_final
 from tests.backends.runpod_emulator import FINAL, RunPodEmulator
 from tests.backends.test_runpod_e2e import SMALL, images, submit
+from tests.support.media import solid_jpeg
 from tests.support.service import API_KEY
 
 
@@ -198,3 +199,27 @@ def test_one_shot_mode_runs_test_input_and_uploads_with_the_vps_fallback(
     with service.client() as client:
         (listed,) = client.get("/jobs").json()["jobs"]
     assert listed["operation"] == "upload" and listed["status"] == "succeeded"
+
+
+def test_item_errors_are_live_and_survive_an_api_restart(
+    start_runpod_service, start_workers, cloud: RunPodEmulator, media_server
+) -> None:
+    start_workers(1)
+    service = start_runpod_service(RUNPOD_CHUNK_SIZE="2")
+    body = {"images": images(media_server, 4), **SMALL}
+    body["images"][1]["image_url"] = media_server.url("/missing.jpg")  # chunk 1 fails one item
+    for i in (2, 3):  # chunk 2 is still running when the API is killed
+        media_server.add_slow(f"/img{i}.jpg", solid_jpeg(64, 36, (90, 80, 160)), delay=4.0)
+    job_id = submit(service, body)
+    with service.client() as client:
+        running = cloud.wait_for(
+            lambda: (j := client.get(f"/jobs/{job_id}").json())["progress"]["failed"] == 1 and j
+        )
+    assert running["status"] == "running"  # the error shows before the job ends
+    service.stop(signal.SIGKILL)
+    service.start()
+    job = poll_until_final(service, job_id)
+    assert job["status"] == "partial"
+    assert [v["id"] for v in job["videos"]] == ["img-0", "img-2", "img-3"]
+    (failure,) = job["failed"]
+    assert failure["id"] == "img-1" and "404" in failure["error"]

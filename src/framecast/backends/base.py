@@ -23,6 +23,11 @@ class RunRecord(Protocol):
         """The items not uploaded yet (clips arrive at the API, not through the backend)."""
         ...
 
+    def report_failed(self, failed: list[dict[str, Any]]) -> None:
+        """Record item errors (``{"index", "error"}``) as soon as a worker reports them, so
+        they are live on the job and survive a restart."""
+        ...
+
 
 class Backend(ABC):
     """Runs worker jobs (DESIGN's wire format) and returns the worker's output."""

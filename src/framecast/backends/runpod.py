@@ -129,6 +129,7 @@ class RunPodBackend(Backend):
                 reported: set[int] = set()
                 if verdict.output is not None:
                     outputs.append(verdict.output)
+                    record.report_failed(_list(verdict, "failed"))
                     reported = {e["index"] for k in ("videos", "failed") for e in _list(verdict, k)}
                 left = [i for i in chunk.items if i not in reported]
                 if verdict.retry and left:

@@ -74,6 +74,11 @@ class StoredRunRecord:
         job = self.store.get(self.job_id)
         return {item.index for item in job.pending_items()} if job else set()
 
+    def report_failed(self, failed: list[dict[str, Any]]) -> None:
+        errors = {int(f["index"]): str(f["error"]) for f in failed if "index" in f}
+        if errors:
+            self.store.fail_pending(self.job_id, errors)
+
 
 class JobService:
     """Owns every job's life: nothing is acknowledged before it is persisted."""

@@ -62,7 +62,7 @@ async def img2vid(
     wait = 0.0 if is_async else services.settings.sync_wait_seconds
     finished = await services.jobs.wait(job.id, wait)
     if finished is None:
-        return accepted(job)
+        return accepted(services.jobs.get(job.id))  # its state now, not at submission
     result = result_of(finished)
     return JSONResponse(result.model_dump(), status_code=200 if result.code in (200, 207) else 422)
 
