@@ -27,7 +27,7 @@ RUN apt-get update \
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY src ./src
-RUN pip install . \
+RUN pip install '.[worker]' \
     && python -c "import imageio_ffmpeg, runpod; print(imageio_ffmpeg.get_ffmpeg_exe())"
 
 # One-shot mode (no RUNPOD_WEBHOOK_GET_JOB): `docker run … framecast worker` runs this file.

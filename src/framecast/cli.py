@@ -70,7 +70,16 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
     from framecast.worker.runpod_entry import run_worker
 
     sys.argv = [sys.argv[0], *args.sdk_args]  # the SDK parses its own options from sys.argv
-    return run_worker(settings)
+    try:
+        return run_worker(settings)
+    except ModuleNotFoundError as exc:
+        if exc.name != "runpod":
+            raise
+        print(
+            "framecast: the worker needs the RunPod SDK: pip install 'framecast[worker]'",
+            file=sys.stderr,
+        )
+        return 2
 
 
 def _region(text: str) -> dict[str, float]:

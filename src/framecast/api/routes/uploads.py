@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 from collections.abc import AsyncIterator
@@ -71,16 +72,22 @@ async def post_base64(request: Request, services: ServicesDep, _: ApiKeyDep) -> 
         raw += chunk
         if len(raw) > limit:
             raise PayloadTooLarge(f"body: larger than the limit of {limit} bytes")
+    # Parsing and decoding hundreds of MB takes seconds: off the event loop.
+    client_id, data = await asyncio.to_thread(_decode, raw)
+    del raw
+    stored = await services.jobs.store_direct(client_id, _once(data))
+    return _public(stored)
+
+
+def _decode(raw: bytearray) -> tuple[str, bytes]:
     try:
-        body = Base64UploadCreate.model_validate_json(bytes(raw))
+        body = Base64UploadCreate.model_validate_json(raw)
     except ValueError as exc:
         raise InputError(f'body: expected JSON {{"id", "video_base64"}} ({exc})') from exc
     try:
-        data = base64.b64decode(body.video_base64, validate=True)
+        return body.id, base64.b64decode(body.video_base64, validate=True)
     except binascii.Error as exc:
         raise InputError(f"video_base64: not valid base64 ({exc})") from exc
-    stored = await services.jobs.store_direct(body.id, _once(data))
-    return _public(stored)
 
 
 def _check_token(services: Services, job_id: str, authorization: str | None) -> None:
