@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
@@ -15,6 +18,23 @@ from framecast.errors import BackendError
 from framecast.worker.handler import handle, warm_up
 
 log = logging.getLogger("framecast.backends")
+
+
+PARENT_CHECK_SECONDS = 2.0
+
+
+def _start_pool_worker(settings: Settings) -> None:
+    """In each pool process: the worker's warm-up, and an exit if the service is gone (a
+    SIGKILLed service must not leave idle workers behind)."""
+    warm_up(settings)
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 class LocalBackend(Backend):
@@ -30,7 +50,7 @@ class LocalBackend(Backend):
         return ProcessPoolExecutor(
             max_workers=self._settings.local_workers,
             mp_context=multiprocessing.get_context("spawn"),
-            initializer=warm_up,
+            initializer=_start_pool_worker,
             initargs=(self._settings,),
         )
 
