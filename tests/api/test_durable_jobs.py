@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -13,24 +14,14 @@ import pytest
 
 from tests.api.test_jobs import poll_until_final
 from tests.support.http_server import MediaServer
-from tests.support.media import solid_jpeg
+from tests.support.media import serve_images, solid_jpeg
 from tests.support.service import ServiceProcess
 
 SECRET = "webhook-secret-0123456789"
 SMALL = {"width": 64, "height": 36}
 
 
-def images(media_server: MediaServer, count: int, slow: float = 0.0) -> list[dict[str, object]]:
-    for i in range(count):
-        body = solid_jpeg(64, 36, (i * 20 % 255, 90, 90))
-        if slow:
-            media_server.add_slow(f"/img{i}.jpg", body, delay=slow)
-        else:
-            media_server.add(f"/img{i}.jpg", body)
-    return [
-        {"id": f"img-{i}", "image_url": media_server.url(f"/img{i}.jpg"), "duracao": 0.25}
-        for i in range(count)
-    ]
+images = functools.partial(serve_images, seconds=0.25)
 
 
 def wait_for(condition, timeout: float = 30.0, every: float = 0.1):  # type: ignore[no-untyped-def]

@@ -8,24 +8,10 @@ import av
 
 from tests.api.test_jobs import poll_until_final
 from tests.backends.runpod_emulator import RunPodEmulator
-from tests.support.http_server import MediaServer
-from tests.support.media import solid_jpeg
+from tests.support.media import serve_images as images
 from tests.support.service import ServiceProcess
 
 SMALL = {"width": 64, "height": 36}
-
-
-def images(media_server: MediaServer, count: int, seconds: float = 0.5, slow: float = 0.0):
-    for i in range(count):
-        body = solid_jpeg(64, 36, (i * 30 % 255, 80, 160))
-        if slow:
-            media_server.add_slow(f"/img{i}.jpg", body, delay=slow)
-        else:
-            media_server.add(f"/img{i}.jpg", body)
-    return [
-        {"id": f"img-{i}", "image_url": media_server.url(f"/img{i}.jpg"), "duracao": seconds}
-        for i in range(count)
-    ]
 
 
 def frame_count(service: ServiceProcess, url: str, dest: Path) -> tuple[int, int, int]:

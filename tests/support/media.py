@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PIL import Image
@@ -14,11 +15,31 @@ __all__ = [
     "jpeg_with_exif_orientation",
     "marker_image",
     "png_bytes",
+    "serve_images",
     "solid_jpeg",
     "truncated_jpeg",
 ]
 
+if TYPE_CHECKING:
+    from tests.support.http_server import MediaServer
+
 EXIF_ORIENTATION = 0x0112
+
+
+def serve_images(
+    server: MediaServer, count: int, seconds: float = 0.5, slow: float = 0.0
+) -> list[dict[str, Any]]:
+    """Serve ``count`` small JPEGs at /img{i}.jpg (after ``slow`` s if set); their request items."""
+    for i in range(count):
+        body = solid_jpeg(64, 36, (i * 30 % 255, 80, 160))
+        if slow:
+            server.add_slow(f"/img{i}.jpg", body, delay=slow)
+        else:
+            server.add(f"/img{i}.jpg", body)
+    return [
+        {"id": f"img-{i}", "image_url": server.url(f"/img{i}.jpg"), "duracao": seconds}
+        for i in range(count)
+    ]
 
 
 def gradient_rgb(width: int, height: int) -> np.ndarray:

@@ -48,7 +48,6 @@ class PlaneWarper:
         self._packed_src = src.reshape(src_h, src_w // 4, 4)
         self._vertical = np.empty((self._rows, src_w // 4, 4), dtype=np.uint8)
         self._transposed = np.empty((src_w, self._rows), dtype=np.uint8)
-        self._packed_t = self._transposed.reshape(src_w, self._rows // 4, 4)
         self._out_t = np.empty((width, self._rows // 4, 4), dtype=np.uint8)
 
     def warp(self, m: PlaneMap, dst: np.ndarray) -> None:
