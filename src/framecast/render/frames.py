@@ -106,9 +106,9 @@ class YuvSource:
 def to_yuv420(rgb: np.ndarray) -> YuvSource:
     """Convert RGB uint8 to BT.709 limited-range 4:2:0 planes (not cv2's BT.601 conversion)."""
     height, width = rgb.shape[:2]
-    # Pad by repeating the edge, which is what the warp's border does anyway: to an even height
-    # for 4:2:0, to a width of whole groups of 8 so the warp can pack chroma columns by 4.
-    padded = cv2.copyMakeBorder(rgb, 0, height % 2, 0, -width % 8, cv2.BORDER_REPLICATE)
+    # Pad to an even size for 4:2:0 by repeating the edge, which is what the warp's border
+    # does anyway.
+    padded = cv2.copyMakeBorder(rgb, 0, height % 2, 0, width % 2, cv2.BORDER_REPLICATE)
     # cv2.transform computes in floating point and rounds once: a large source converts in
     # milliseconds, where the same arithmetic in numpy temporaries took a third of a second.
     y = cv2.transform(padded, _Y_MATRIX)

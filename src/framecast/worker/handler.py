@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from framecast.config import Settings
 from framecast.errors import InputError, describe_validation_errors
 from framecast.render.encode import choose_encoder
+from framecast.render.warp import compile_kernels
 from framecast.worker.fetch import make_client
 from framecast.worker.ops.img2vid import run_img2vid
 from framecast.worker.schema import WorkerJob
@@ -27,13 +28,15 @@ UPLOAD_TIMEOUT = httpx.Timeout(120.0, connect=10.0)
 
 
 def warm_up(settings: Settings) -> None:
-    """Once per worker process: logging, SIGTERM handling and the encoder probe."""
+    """Once per worker process: logging, SIGTERM handling, the encoder probe, the warp's
+    compiled kernels."""
     # SIGTERM (the service stopping) must unwind the stack, so temp dirs are removed.
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     choose_encoder(settings.encoding)
+    compile_kernels()
 
 
 def _exit_on_sigterm(signum: int, frame: object) -> None:
