@@ -25,7 +25,13 @@ import cv2
 import numpy as np
 
 from framecast.config import EncoderConfig
-from framecast.render.clip import RenderSpec, render_array, render_clip, render_frames, send_frames
+from framecast.render.clip import (
+    RenderSpec,
+    encode_frames,
+    render_array,
+    render_clip,
+    render_frames,
+)
 from framecast.render.encode import FfmpegPipe, encode_command, encoder_args, ffmpeg_binary
 from framecast.render.frames import load_image
 from framecast.render.motion import frame_count
@@ -74,7 +80,7 @@ def ours_null(rgb: np.ndarray, spec: RenderSpec, frames: int, config: EncoderCon
     command += ["-pix_fmt", "yuv420p", "-s", f"{spec.width}x{spec.height}"]
     command += ["-framerate", str(spec.fps), "-i", "pipe:0", "-f", "null", "-"]
     with FfmpegPipe(command, None) as pipe:
-        send_frames(render_frames(rgb, spec, frames), pipe.write)
+        encode_frames(rgb, spec, frames, pipe)
 
 
 def zoompan_command(

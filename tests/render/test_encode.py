@@ -1,10 +1,19 @@
 import logging
 
+import numpy as np
 import pytest
 
 from framecast.config import EncoderConfig
 from framecast.errors import RenderError
-from framecast.render.encode import ClipEncoder, FfmpegError, choose_encoder, encode_command
+from framecast.render.clip import send_frames
+from framecast.render.encode import (
+    ClipEncoder,
+    FfmpegError,
+    FfmpegPipe,
+    choose_encoder,
+    encode_command,
+)
+from framecast.render.vmsplice import splicing_available
 
 FRAME = bytes(64 * 64 * 3 // 2)
 
@@ -72,3 +81,53 @@ def test_encode_command_reads_raw_yuv420p_and_tags_bt709():
 def test_nvenc_arguments_use_constant_quality_vbr():
     command = " ".join(encode_command(EncoderConfig(), "h264_nvenc", 64, 64, 24.0, None))
     assert "-c:v h264_nvenc -preset p4 -rc vbr -cq 23 -b:v 0 -profile:v high" in command
+
+
+def copy_command(config: EncoderConfig, width: int, height: int, out) -> list[str]:
+    """ffmpeg copying raw grey frames from stdin to a raw file, byte for byte."""
+    return [
+        *encode_command(config, "libx264", width, height, 24.0, None)[:4],
+        *("-f", "rawvideo", "-pix_fmt", "gray", "-s", f"{width}x{height}", "-i", "pipe:0"),
+        *("-f", "rawvideo", "-pix_fmt", "gray", "-y", str(out)),
+    ]
+
+
+def test_spliced_frames_reach_ffmpeg_intact_from_a_reused_ring(tmp_path):
+    # Spliced frames are the pipe's until ffmpeg reads them: a ring of 2 + held buffers must
+    # never overwrite one it still holds. Every frame is distinct, so any overwrite shows.
+    width, height, count = 1024, 512, 60  # 512 KB frames: the 1 MB pipe holds 2
+    out = tmp_path / "frames.raw"
+    rng = np.random.default_rng(0)
+    expected = [rng.integers(0, 256, width * height, dtype=np.uint8) for _ in range(count)]
+    config = EncoderConfig(encoder="x264")
+    with FfmpegPipe(copy_command(config, width, height, out), out) as pipe:
+        held = pipe.splice_frames(width * height)
+        assert held == (2 if splicing_available() else 0)
+        ring = [np.empty(width * height, np.uint8) for _ in range(2 + held)]
+
+        def frames():
+            for i, frame in enumerate(expected):
+                buffer = ring[i % len(ring)]
+                buffer[:] = frame
+                yield buffer.data
+
+        send_frames(frames(), pipe.write)
+    written = np.fromfile(out, np.uint8).reshape(count, width * height)
+    assert all(np.array_equal(written[i], frame) for i, frame in enumerate(expected))
+
+
+def test_small_frames_are_copied_not_spliced(tmp_path):
+    with ClipEncoder(EncoderConfig(encoder="x264"), None, 64, 64, 24.0) as encoder:
+        assert encoder.splice_frames(64 * 64 * 3 // 2) == 0
+        encoder.write(FRAME)
+
+
+def test_ffmpeg_failing_under_spliced_writes_is_an_ffmpeg_error(tmp_path):
+    out = tmp_path / "out.mp4"
+    config = EncoderConfig(encoder="x264", x264_preset="no-such-preset")
+    frame = np.zeros(1920 * 1080 * 3 // 2, np.uint8).data
+    with pytest.raises(FfmpegError), ClipEncoder(config, out, 1920, 1080, 24.0) as encoder:
+        encoder.splice_frames(frame.nbytes)
+        for _ in range(50):
+            encoder.write(frame)
+    assert not out.exists()

@@ -12,13 +12,14 @@ import numpy as np
 
 from framecast.config import EncoderConfig
 from framecast.render.compose import FITS, prepare_frames
-from framecast.render.encode import ClipEncoder
+from framecast.render.encode import ClipEncoder, FfmpegPipe
 from framecast.render.frames import load_image
 from framecast.render.motion import CameraPath, Motion, frame_count, frame_times
 
 __all__ = [
     "ClipInfo",
     "RenderSpec",
+    "encode_frames",
     "render_array",
     "render_clip",
     "render_frames",
@@ -64,15 +65,17 @@ class ClipInfo:
     encoder: str
 
 
-def render_frames(rgb: np.ndarray, spec: RenderSpec, frames: int) -> Iterator[memoryview]:
-    """The ``frames`` yuv420p frames of ``rgb`` moving as ``spec``; each stays valid while the
-    next is made (not after: :func:`send_frames` relies on exactly that)."""
+def render_frames(
+    rgb: np.ndarray, spec: RenderSpec, frames: int, buffers: int = 2
+) -> Iterator[memoryview]:
+    """The ``frames`` yuv420p frames of ``rgb`` moving as ``spec``, in a ring of ``buffers``:
+    each stays valid until ``buffers`` more are made (:func:`send_frames` needs 2)."""
     # OpenCV's worker threads spin while they wait: on 2 cores they added a fifth to a half to
     # the warp's CPU for ~20 % less wall time, and the cores are busy anyway (a batch of clips,
     # the frame writer, the encoder). The setting is process-wide, as is the reason for it.
     cv2.setNumThreads(1)
     warper, path = prepare_frames(
-        rgb, spec.width, spec.height, spec.motion, spec.fit, spec.background
+        rgb, spec.width, spec.height, spec.motion, spec.fit, spec.background, buffers
     )
     for t in frame_times(frames):
         yield warper.render(path.at(t))
@@ -94,16 +97,21 @@ def send_frames(frames: Iterable[memoryview], write: Callable[[memoryview], obje
             pending.result()
 
 
+def encode_frames(rgb: np.ndarray, spec: RenderSpec, frames: int, pipe: FfmpegPipe) -> None:
+    """Render the clip's frames into ``pipe``, each write overlapping the next frame's warp.
+
+    The ring has room for the frames ffmpeg may not have read yet (spliced writes lend it
+    their memory) besides the one being written and the one being made.
+    """
+    held = pipe.splice_frames(spec.width * spec.height * 3 // 2)
+    send_frames(render_frames(rgb, spec, frames, buffers=2 + held), pipe.write)
+
+
 def render_array(
     rgb: np.ndarray, out_path: Path, duration: float, spec: RenderSpec, encoding: EncoderConfig
 ) -> ClipInfo:
     """Render an already-decoded RGB uint8 image to ``out_path`` (an MP4)."""
-    if not duration > 0:
-        raise ValueError(f"duration must be positive, got {duration}")
-    frames = frame_count(duration, spec.fps)
-    with ClipEncoder(encoding, out_path, spec.width, spec.height, spec.fps) as encoder:
-        send_frames(render_frames(rgb, spec, frames), encoder.write)
-    return ClipInfo(frames, frames / spec.fps, spec.width, spec.height, spec.fps, encoder.encoder)
+    return _render(lambda: rgb, out_path, duration, spec, encoding)
 
 
 def render_clip(
@@ -115,4 +123,21 @@ def render_clip(
     max_pixels: int,
 ) -> ClipInfo:
     """Render the image at ``image_path`` to an MP4 of ``round(duration × fps)`` frames."""
-    return render_array(load_image(image_path, max_pixels), out_path, duration, spec, encoding)
+    return _render(lambda: load_image(image_path, max_pixels), out_path, duration, spec, encoding)
+
+
+def _render(
+    image: Callable[[], np.ndarray],
+    out_path: Path,
+    duration: float,
+    spec: RenderSpec,
+    encoding: EncoderConfig,
+) -> ClipInfo:
+    if not duration > 0:
+        raise ValueError(f"duration must be positive, got {duration}")
+    frames = frame_count(duration, spec.fps)
+    # ffmpeg starts first: its start-up (and the encoder's) overlaps decoding the image and
+    # preparing the source. A bad image kills it and leaves no output, as any failure does.
+    with ClipEncoder(encoding, out_path, spec.width, spec.height, spec.fps) as encoder:
+        encode_frames(image(), spec, frames, encoder)
+    return ClipInfo(frames, frames / spec.fps, spec.width, spec.height, spec.fps, encoder.encoder)

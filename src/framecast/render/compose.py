@@ -85,8 +85,10 @@ def prepare_frames(
     motion: Motion | CameraPath,
     fit: str = "cover",
     background: tuple[int, int, int] = (0, 0, 0),
+    buffers: int = 2,
 ) -> tuple[FrameWarper, CameraPath]:
-    """The warper of one clip and its camera path in the warper's source fractions.
+    """The warper of one clip (a ring of ``buffers`` frames) and its camera path in the
+    warper's source fractions.
 
     A :class:`Motion` is resolved against the image; a :class:`CameraPath` is used as given
     (its rectangles in fractions of the image, already of the slot's aspect).
@@ -96,4 +98,5 @@ def prepare_frames(
     path = motion.path(image_w / image_h, w / h) if isinstance(motion, Motion) else motion
     source, inner = prepare_source(rgb, w, h, path)
     fill = None if (w, h) == (width, height) else _background(rgb, width, height, fit, background)
-    return FrameWarper(source, width, height, slot=(x, y, w, h), background=fill), inner
+    warper = FrameWarper(source, width, height, slot=(x, y, w, h), background=fill, buffers=buffers)
+    return warper, inner

@@ -43,8 +43,8 @@ def load_image(path: Path, max_pixels: int) -> np.ndarray:
                     f"limit of {max_pixels} pixels"
                 )
             image.load()  # decodes now, so a truncated file fails here rather than silently
-            upright = ImageOps.exif_transpose(image)
-            return _flatten(upright)
+            ImageOps.exif_transpose(image, in_place=True)  # in place: no copy of a 4K image
+            return _flatten(image)
     except Image.DecompressionBombError as exc:
         raise ImageError(
             f"the image is too large ({exc}); the limit is {max_pixels} pixels"
@@ -62,7 +62,8 @@ def _flatten(image: Image.Image) -> np.ndarray:
         rgba = np.asarray(image.convert("RGBA"), dtype=np.float32)
         alpha = rgba[..., 3:4] / 255.0
         return np.rint(rgba[..., :3] * alpha).astype(np.uint8)
-    return np.ascontiguousarray(np.asarray(image.convert("RGB"), dtype=np.uint8))
+    # One copy, out of Pillow (read-only: nothing writes to a decoded image).
+    return np.asarray(image if image.mode == "RGB" else image.convert("RGB"))
 
 
 def fit_canvas(

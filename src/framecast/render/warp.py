@@ -16,7 +16,9 @@ _FLAGS = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
 # (warpAffine's own tables are 1/32 px), and both passes stay in exact integer arithmetic.
 _WEIGHT_BITS = 8
 _ONE = 1 << _WEIGHT_BITS
-_BAND_ROWS = 64  # a band's two 16-bit intermediates at 1080p: ~0.5 MB, a core's L2
+# Samples in a band's 16-bit intermediate (64 rows of a 2400-wide canvas): with its transpose,
+# ~0.6 MB, what a core's L2 holds. Narrower planes (chroma) get taller bands, fewer calls.
+_BAND_SAMPLES = 64 * 2400
 
 
 class PlaneMap(NamedTuple):
@@ -73,16 +75,19 @@ def _blend_rows_u16_to_u8(
             row[c] = np.uint8(total >> np.uint32(2 * _WEIGHT_BITS))
 
 
+@numba.njit(cache=True, nogil=True)
 def _taps(
-    count: int, scale: float, offset: float, size: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For positions ``scale·i + offset`` (i < count) in a line of ``size`` samples: the two
-    neighbours and the weight of the second, in 1/256. Positions past an end take the end
-    sample (a replicated border, as ``warp_direct``'s)."""
-    pos = np.clip(np.arange(count) * scale + offset, 0.0, size - 1.0)
-    top = np.minimum(pos.astype(np.int32), max(size - 2, 0))
-    weight = np.rint((pos - top) * _ONE).astype(np.uint32)
-    return top, np.minimum(top + 1, size - 1), weight
+    scale: float, offset: float, size: int, low: np.ndarray, high: np.ndarray, weight: np.ndarray
+) -> None:
+    """For positions ``scale·i + offset`` in a line of ``size`` samples: the two neighbours and
+    the weight of the second, in 1/256. Positions past an end take the end sample (a
+    replicated border, as ``warp_direct``'s)."""
+    for i in range(low.shape[0]):
+        pos = min(max(scale * i + offset, 0.0), size - 1.0)
+        first = min(int(pos), max(size - 2, 0))
+        low[i] = first
+        high[i] = min(first + 1, size - 1)
+        weight[i] = np.uint32(round((pos - first) * _ONE))
 
 
 class PlaneWarper:
@@ -100,11 +105,14 @@ class PlaneWarper:
             raise ValueError(f"the source must be one uint8 plane, got {src.dtype} {src.shape}")
         self.src = np.ascontiguousarray(src)
         self.width, self.height = width, height
-        band = min(height, _BAND_ROWS)
+        src_w = src.shape[1]
+        self._band = min(height, max(8, _BAND_SAMPLES // src_w))
         # Flat buffers: each band views the part it needs as a contiguous 2-D array.
-        self._vertical = np.empty(band * src.shape[1], dtype=np.uint16)
-        self._transposed = np.empty(band * src.shape[1], dtype=np.uint16)
-        self._out_t = np.empty(band * width, dtype=np.uint8)
+        self._vertical = np.empty(self._band * src_w, dtype=np.uint16)
+        self._transposed = np.empty(self._band * src_w, dtype=np.uint16)
+        self._out_t = np.empty(self._band * width, dtype=np.uint8)
+        self._down = _tap_arrays(height)
+        self._across = _tap_arrays(width)
 
     def warp(self, m: PlaneMap, dst: np.ndarray) -> None:
         """Fill ``dst`` (height × width) with the source resampled by ``m``."""
@@ -114,11 +122,13 @@ class PlaneWarper:
         ends = [min(max(x, 0.0), src_w - 1.0) for x in (m.tx, m.tx + m.sx * (self.width - 1))]
         first = math.floor(min(ends))
         cols = min(src_w, math.floor(max(ends)) + 2) - first
-        top, bottom, weight = _taps(self.height, m.sy, m.ty, src_h)
-        left, right, share = _taps(self.width, m.sx, m.tx - first, cols)
-        for row in range(0, self.height, _BAND_ROWS):
-            rows = slice(row, row + _BAND_ROWS)
-            band = len(top[rows])
+        top, bottom, weight = self._down
+        _taps(m.sy, m.ty, src_h, top, bottom, weight)
+        left, right, share = self._across
+        _taps(m.sx, m.tx - first, cols, left, right, share)
+        for row in range(0, self.height, self._band):
+            rows = slice(row, row + self._band)
+            band = min(self._band, self.height - row)
             vertical = self._vertical[: band * cols].reshape(band, cols)
             _blend_rows_u8_to_u16(self.src, first, top[rows], bottom[rows], weight[rows], vertical)
             transposed = self._transposed[: cols * band].reshape(cols, band)
@@ -126,6 +136,10 @@ class PlaneWarper:
             out_t = self._out_t[: self.width * band].reshape(self.width, band)
             _blend_rows_u16_to_u8(transposed, left, right, share, out_t)
             cv2.transpose(out_t, dst[rows])
+
+
+def _tap_arrays(count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return np.empty(count, np.int32), np.empty(count, np.int32), np.empty(count, np.uint32)
 
 
 def compile_kernels() -> None:
