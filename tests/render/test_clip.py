@@ -1,3 +1,6 @@
+import os
+import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -5,7 +8,15 @@ import pytest
 
 from framecast.config import EncoderConfig
 from framecast.errors import ImageError
-from framecast.render.clip import RenderSpec, render_array, render_clip, render_frames, send_frames
+from framecast.render.clip import (
+    RenderSpec,
+    encode_frames,
+    render_array,
+    render_clip,
+    render_frames,
+    send_frames,
+)
+from framecast.render.encode import ClipEncoder
 from framecast.render.probe import probe
 from tests.support.media import gradient_jpeg, gradient_rgb
 
@@ -102,3 +113,26 @@ def test_send_frames_raises_a_failed_write():
 
     with pytest.raises(OSError, match="pipe closed"):
         send_frames(render_frames(gradient_rgb(400, 300), SMALL, 5), write)
+
+
+def niceness(thread_or_process: int) -> int:
+    return os.getpriority(os.PRIO_PROCESS, thread_or_process)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread niceness is Linux's")
+def test_frames_are_made_below_the_encoders_priority(tmp_path):
+    caller = niceness(threading.get_native_id())
+    seen: list[int] = []
+    with ClipEncoder(X264, tmp_path / "out.mp4", 320, 180, 24.0) as encoder:
+        write = encoder.write
+
+        def recording_write(frame):
+            seen.append(niceness(threading.get_native_id()))
+            write(frame)
+
+        encoder.write = recording_write  # type: ignore[method-assign]
+        encode_frames(gradient_rgb(640, 480), SMALL, 5, encoder)
+        ffmpeg = niceness(encoder.pid)
+    assert len(seen) == 5
+    assert set(seen) == {min(19, caller + 10)}  # the renderer and the writer it started
+    assert ffmpeg == caller == niceness(threading.get_native_id())  # the caller is untouched

@@ -161,6 +161,11 @@ class FfmpegPipe:
         self._splicing = False
         self._lent: collections.deque[memoryview] = collections.deque()
 
+    @property
+    def pid(self) -> int:
+        """ffmpeg's process id."""
+        return self._process.pid
+
     def splice_frames(self, frame_bytes: int) -> int:
         """Opt in to zero-copy writes of frames of ``frame_bytes``, where the system has them.
 
