@@ -1,3 +1,5 @@
+import ctypes
+import errno
 import logging
 
 import numpy as np
@@ -5,6 +7,7 @@ import pytest
 
 from framecast.config import EncoderConfig
 from framecast.errors import RenderError
+from framecast.render import vmsplice
 from framecast.render.clip import send_frames
 from framecast.render.encode import (
     ClipEncoder,
@@ -131,3 +134,24 @@ def test_ffmpeg_failing_under_spliced_writes_is_an_ffmpeg_error(tmp_path):
         for _ in range(50):
             encoder.write(frame)
     assert not out.exists()
+
+
+def test_a_system_refusing_vmsplice_falls_back_to_copying_writes(tmp_path, monkeypatch):
+    calls = []
+
+    def refused(fd, vector, count, flags):  # what a seccomp profile without vmsplice answers
+        calls.append(fd)
+        ctypes.set_errno(errno.EPERM)
+        return -1
+
+    monkeypatch.setattr(vmsplice, "_VMSPLICE", refused)
+    width, height = 1024, 512
+    out = tmp_path / "frames.raw"
+    frames = [np.full(width * height, value, np.uint8) for value in (7, 99, 200)]
+    with FfmpegPipe(copy_command(EncoderConfig(encoder="x264"), width, height, out), out) as pipe:
+        assert pipe.splice_frames(width * height) == 2
+        for frame in frames:
+            pipe.write(frame.data)
+    assert len(calls) == 1  # refused once, then plain writes
+    written = np.fromfile(out, np.uint8).reshape(3, width * height)
+    assert all(np.array_equal(written[i], frame) for i, frame in enumerate(frames))
