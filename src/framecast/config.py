@@ -39,6 +39,9 @@ class EncoderConfig:
     x264_crf: int = 23
     nvenc_preset: str = "p4"
     nvenc_cq: int = 23
+    # ffmpeg blocking a write (or the end of the clip) this long is hung and is killed: a
+    # 1080p frame takes milliseconds, a GPU encoder's start a few seconds.
+    stall_seconds: float = 120.0
 
 
 @dataclass(frozen=True)
@@ -186,6 +189,9 @@ class Settings:
                 x264_crf=reader.integer("X264_CRF", 23, low=0, high=51),
                 nvenc_preset=reader.choice("NVENC_PRESET", "p4", NVENC_PRESETS),
                 nvenc_cq=reader.integer("NVENC_CQ", 23, low=0, high=51),
+                stall_seconds=reader.number(
+                    "FFMPEG_STALL_SECONDS", EncoderConfig.stall_seconds, low=1
+                ),
             ),
             fetch=FetchConfig(
                 allow_private=reader.boolean("FETCH_ALLOW_PRIVATE", False),

@@ -1,11 +1,12 @@
 import ctypes
 import errno
 import logging
+import time
 
 import numpy as np
 import pytest
 
-from framecast.config import EncoderConfig
+from framecast.config import EncoderConfig, Settings
 from framecast.errors import RenderError
 from framecast.render import vmsplice
 from framecast.render.clip import send_frames
@@ -155,3 +156,39 @@ def test_a_system_refusing_vmsplice_falls_back_to_copying_writes(tmp_path, monke
     assert len(calls) == 1  # refused once, then plain writes
     written = np.fromfile(out, np.uint8).reshape(3, width * height)
     assert all(np.array_equal(written[i], frame) for i, frame in enumerate(frames))
+
+
+def test_an_ffmpeg_that_stops_reading_is_killed_and_the_write_fails(tmp_path):
+    out = tmp_path / "out.mp4"
+    out.write_bytes(b"partial")
+    hung = ["sh", "-c", "exec sleep 600"]  # never reads, never exits
+    started = time.monotonic()
+    with pytest.raises(FfmpegError) as caught, FfmpegPipe(hung, out, stall_seconds=0.5) as pipe:
+        for _ in range(10):
+            pipe.write(bytes(512 * 1024))  # the second fills the 1 MB pipe and blocks
+    assert "no progress for 0.5 s" in caught.value.message
+    assert time.monotonic() - started < 10
+    assert not out.exists()
+
+
+def test_an_ffmpeg_that_never_finishes_the_file_is_killed(tmp_path):
+    out = tmp_path / "out.mp4"
+    hung = ["sh", "-c", "cat > /dev/null; exec sleep 600"]  # reads it all, then hangs
+    with pytest.raises(FfmpegError) as caught, FfmpegPipe(hung, out, stall_seconds=0.5) as pipe:
+        pipe.write(FRAME)
+    assert "no progress" in caught.value.message
+
+
+def test_time_spent_making_frames_is_not_a_stall(tmp_path):
+    out = tmp_path / "frames.raw"
+    command = copy_command(EncoderConfig(encoder="x264"), 64, 64, out)
+    with FfmpegPipe(command, out, stall_seconds=0.3) as pipe:
+        for value in (1, 2):
+            pipe.write(bytes([value]) * 64 * 64)
+            time.sleep(0.8)  # a slow renderer: ffmpeg waits on us, not we on it
+    assert out.read_bytes() == bytes([1]) * 64 * 64 + bytes([2]) * 64 * 64
+
+
+def test_the_stall_limit_is_a_setting(monkeypatch):
+    monkeypatch.setenv("FFMPEG_STALL_SECONDS", "30")
+    assert Settings.from_env().encoding.stall_seconds == 30.0

@@ -10,6 +10,8 @@ import logging
 import re
 import subprocess
 import tempfile
+import threading
+import time
 from pathlib import Path
 from types import TracebackType
 from typing import IO, NoReturn, Self
@@ -134,10 +136,19 @@ class FfmpegPipe:
     exception kills it. Either failure deletes the partial output file.
     """
 
-    def __init__(self, command: list[str], output: Path | None) -> None:
+    def __init__(
+        self,
+        command: list[str],
+        output: Path | None,
+        stall_seconds: float = EncoderConfig.stall_seconds,
+    ) -> None:
         self.output = output
         self.frames = 0
         self._finished = False
+        self._stall_seconds = stall_seconds
+        self._waiting_since: float | None = None  # while a write or the final wait is blocked
+        self._stalled = False
+        self._exited = threading.Event()
         # A file, not a pipe, for stderr: a chatty ffmpeg can never block on it.
         self._stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close/abort)
         try:
@@ -157,6 +168,8 @@ class FfmpegPipe:
             self._pipe_bytes = fcntl.fcntl(self._fd, _F_GETPIPE_SZ)
         except OSError:
             self._pipe_bytes = _PIPE_BYTES
+        # A hung ffmpeg (a wedged GPU encoder, say) must not hold a worker for ever.
+        threading.Thread(target=self._watch, name="ffmpeg-watchdog", daemon=True).start()
         # Writes copy unless the caller opts in to splicing (see splice_frames).
         self._splicing = False
         self._lent: collections.deque[memoryview] = collections.deque()
@@ -181,6 +194,7 @@ class FfmpegPipe:
 
     def write(self, frame: bytes | memoryview) -> None:
         """Send one raw yuv420p frame to ffmpeg."""
+        self._waiting_since = time.monotonic()
         try:
             if self._splicing and splice_frame(self._fd, frame):
                 self._lend(memoryview(frame))
@@ -190,7 +204,19 @@ class FfmpegPipe:
         except (BrokenPipeError, ValueError) as exc:
             # ffmpeg went away mid-clip; its exit status and stderr say why.
             self._fail(f"ffmpeg stopped reading after {self.frames} frames", exc)
+        self._waiting_since = None
         self.frames += 1
+
+    def _watch(self) -> None:
+        """Kill ffmpeg once a write (or, at the end, the wait for the finished file) has been
+        blocked on it for ``stall_seconds``; that write or wait then fails, saying so. Time
+        spent making frames is not ffmpeg's and does not count."""
+        while not self._exited.wait(min(1.0, self._stall_seconds / 2)):
+            since = self._waiting_since
+            if since is not None and time.monotonic() - since > self._stall_seconds:
+                self._stalled = True
+                self._process.kill()
+                return
 
     def _lend(self, frame: memoryview) -> None:
         # The pipe holds at most _pipe_bytes: once that much was written after a frame, ffmpeg
@@ -201,11 +227,12 @@ class FfmpegPipe:
 
     def close(self) -> None:
         """Finish the clip: wait for ffmpeg and raise RenderError unless it succeeded."""
+        self._waiting_since = time.monotonic()
         try:
             self._stdin.close()
         except BrokenPipeError as exc:
             self._fail("ffmpeg stopped reading at the end of the clip", exc)
-        code = self._process.wait()
+        code = self._wait()
         self._lent.clear()  # ffmpeg has exited: nothing reads the frames any more
         if code != 0:
             self._fail("ffmpeg failed", None)
@@ -218,7 +245,7 @@ class FfmpegPipe:
         self._process.kill()
         with contextlib.suppress(OSError):
             self._stdin.close()
-        self._process.wait()
+        self._wait()
         self._lent.clear()
         self._stderr.close()
         self._remove_output()
@@ -241,14 +268,21 @@ class FfmpegPipe:
         self._finished = True
         with contextlib.suppress(OSError):
             self._stdin.close()
-        code = self._process.wait()
+        code = self._wait()
         self._lent.clear()
+        if self._stalled:
+            what = f"ffmpeg made no progress for {self._stall_seconds:g} s and was stopped"
         self._stderr.seek(0)
         tail = self._stderr.read().decode("utf-8", "replace").strip()[-_STDERR_TAIL:]
         self._stderr.close()
         self._remove_output()
         message = f"{what} (exit code {code}): {tail or 'no diagnostics on stderr'}"
         raise FfmpegError(message, code, tail) from cause
+
+    def _wait(self) -> int:
+        code = self._process.wait()
+        self._exited.set()
+        return code
 
     def _remove_output(self) -> None:
         if self.output is not None:
@@ -268,4 +302,5 @@ class ClipEncoder(FfmpegPipe):
         encoder: str | None = None,
     ) -> None:
         self.encoder = encoder or choose_encoder(config)
-        super().__init__(encode_command(config, self.encoder, width, height, fps, output), output)
+        command = encode_command(config, self.encoder, width, height, fps, output)
+        super().__init__(command, output, config.stall_seconds)
