@@ -12,8 +12,8 @@ import pytest
 
 from framecast.config import FetchConfig
 from framecast.errors import FetchError
+from framecast.public_http import public_addresses
 from framecast.worker.fetch import Backoff, fetch_to_file, make_client
-from framecast.worker.urls import check_public_host
 from tests.support.http_server import MediaServer
 
 IMAGE = bytes(range(256)) * 400  # 100 KiB: more than one chunk
@@ -181,25 +181,32 @@ def test_a_redirect_to_another_scheme_is_refused(server, client, tmp_path) -> No
         fetch(server.url("/a.jpg"), tmp_path / "a.jpg", client)
 
 
-def test_a_loopback_address_is_refused_by_default(server, client, tmp_path) -> None:
+def test_a_loopback_address_is_refused_by_default(server, tmp_path) -> None:
     server.add("/a.jpg", IMAGE)
-    with pytest.raises(FetchError, match=r"127\.0\.0\.1, which is not a public address"):
-        fetch(server.url("/a.jpg"), tmp_path / "a.jpg", client, allow_private=False)
+    config = FetchConfig(allow_private=False, timeout_seconds=5.0)
+    with (
+        make_client(config) as client,
+        pytest.raises(FetchError, match=r"127\.0\.0\.1, which is not a public address"),
+    ):
+        fetch_to_file(server.url("/a.jpg"), tmp_path / "a.jpg", config, client)
     assert server.hits["/a.jpg"] == 0
+    assert list(tmp_path.iterdir()) == []
 
 
-def test_every_redirect_hop_is_checked(server, client, tmp_path) -> None:
+def test_every_redirect_hop_is_checked(server, tmp_path) -> None:
     # "localhost" stands in for a public host: only the first hop is allowed through.
-    def first_hop_only(host: str, port: int, allow_private: bool) -> None:
-        if host != "localhost":
-            check_public_host(host, port, allow_private)
+    def localhost_is_public(host: str, port: int) -> list[str]:
+        return ["127.0.0.1"] if host == "localhost" else public_addresses(host, port)
 
     server.add_redirect("/a.jpg", server.url("/internal.jpg"))
     server.add("/internal.jpg", IMAGE)
     config = FetchConfig(allow_private=False, timeout_seconds=5.0)
     url = server.url("/a.jpg", host="localhost")
-    with pytest.raises(FetchError, match=r"127\.0\.0\.1, which is not a public address"):
-        fetch_to_file(url, tmp_path / "a.jpg", config, client, check_host=first_hop_only)
+    with (
+        make_client(config, resolve=localhost_is_public) as client,
+        pytest.raises(FetchError, match=r"127\.0\.0\.1, which is not a public address"),
+    ):
+        fetch_to_file(url, tmp_path / "a.jpg", config, client)
     assert server.hits["/a.jpg"] == 1
     assert server.hits["/internal.jpg"] == 0
 

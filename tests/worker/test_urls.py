@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from framecast.errors import FetchError, InputError
-from framecast.worker.urls import check_public_host, normalize_url, shorten_url
+from framecast.errors import InputError
+from framecast.worker.urls import normalize_url, shorten_url
 
 
 @pytest.mark.parametrize(
@@ -58,49 +58,6 @@ def test_normalize_url_is_idempotent(raw: str) -> None:
 def test_normalize_url_refuses_what_cannot_be_fetched(raw: str, message: str) -> None:
     with pytest.raises(InputError, match=message):
         normalize_url(raw)
-
-
-@pytest.mark.parametrize(
-    "host",
-    [
-        "127.0.0.1",
-        "localhost",
-        "10.1.2.3",
-        "172.16.0.1",
-        "192.168.1.1",
-        "169.254.169.254",  # cloud metadata endpoints
-        "100.64.0.1",  # carrier-grade NAT
-        "0.0.0.0",
-        "224.0.0.1",
-        "::1",
-        "[::1]",
-        "::ffff:127.0.0.1",
-        "::ffff:169.254.169.254",
-        "fe80::1",
-        "fc00::1",
-        "2002:7f00:1::",  # 6to4 wrapping of 127.0.0.1
-        "64:ff9b::a00:1",  # NAT64 wrapping of 10.0.0.1
-    ],
-)
-def test_check_public_host_refuses_non_public_addresses(host: str) -> None:
-    with pytest.raises(FetchError, match=r"not a public address.*FETCH_ALLOW_PRIVATE=true"):
-        check_public_host(host, 80, allow_private=False)
-
-
-@pytest.mark.parametrize(
-    "host", ["8.8.8.8", "1.1.1.1", "2606:4700:4700::1111", "::ffff:8.8.8.8", "64:ff9b::808:808"]
-)
-def test_check_public_host_accepts_public_addresses(host: str) -> None:
-    check_public_host(host, 443, allow_private=False)
-
-
-def test_check_public_host_is_skipped_when_private_addresses_are_allowed() -> None:
-    check_public_host("127.0.0.1", 80, allow_private=True)
-
-
-def test_check_public_host_names_a_host_that_does_not_resolve() -> None:
-    with pytest.raises(FetchError, match=r"could not resolve host nonexistent\.invalid"):
-        check_public_host("nonexistent.invalid", 80, allow_private=False)
 
 
 def test_shorten_url_drops_a_long_query_first() -> None:

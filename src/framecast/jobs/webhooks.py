@@ -20,7 +20,7 @@ from framecast.config import Settings
 from framecast.errors import FetchError
 from framecast.jobs.model import Job, WebhookState
 from framecast.jobs.store import JobStore
-from framecast.worker.urls import check_public_host
+from framecast.public_http import public_async_transport
 
 log = logging.getLogger("framecast.webhooks")
 
@@ -51,8 +51,15 @@ class WebhookSender:
         self.body_of = body_of
         self.clock = clock
         self._wake = asyncio.Event()
+        # Receivers are user-given URLs: only public addresses, checked as each connection is
+        # made (framecast.public_http), unless FETCH_ALLOW_PRIVATE says otherwise.
+        limits = httpx.Limits()
         self._client = httpx.AsyncClient(
-            timeout=settings.webhook_timeout_seconds, follow_redirects=False, trust_env=False
+            timeout=settings.webhook_timeout_seconds,
+            limits=limits,
+            transport=None if settings.fetch.allow_private else public_async_transport(limits),
+            follow_redirects=False,
+            trust_env=False,
         )
 
     def wake(self) -> None:
@@ -100,12 +107,6 @@ class WebhookSender:
         error: str | None = None
         try:
             url = httpx.URL(job.webhook.url)
-            await asyncio.to_thread(
-                check_public_host,
-                url.host,
-                url.port or (443 if url.scheme == "https" else 80),
-                self.settings.fetch.allow_private,
-            )
             status_code = await asyncio.wait_for(
                 self._post(url, body, headers), timeout=2 * self.settings.webhook_timeout_seconds
             )

@@ -13,7 +13,6 @@ import os
 import random
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -23,7 +22,8 @@ import httpx
 
 from framecast.config import FetchConfig
 from framecast.errors import FetchError, InputError
-from framecast.worker.urls import check_public_host, normalize_url, shorten_url
+from framecast.public_http import Resolver, public_addresses, public_transport
+from framecast.worker.urls import normalize_url, shorten_url
 
 log = logging.getLogger("framecast.worker")
 
@@ -36,8 +36,6 @@ ATTEMPT_DEADLINE_FACTOR = 4
 _MB = 1024 * 1024
 # Types a server sends for an error or a web page instead of the image we asked for.
 _NOT_IMAGE_TYPES = ("text/", "application/xhtml+xml", "application/json")
-
-HostCheck = Callable[[str, int, bool], None]
 
 
 @dataclass(frozen=True)
@@ -62,15 +60,21 @@ class _Retryable(Exception):
         self.message, self.status, self.retry_after = message, status, retry_after
 
 
-def make_client(config: FetchConfig) -> httpx.Client:
-    """An httpx client for fetching source images, shared by every download of a worker."""
+def make_client(config: FetchConfig, resolve: Resolver = public_addresses) -> httpx.Client:
+    """An httpx client for fetching source images, shared by every download of a worker.
+
+    Unless private addresses are allowed, it connects only to public ones, checked as it
+    connects (every redirect hop is a new connection, so each is checked): :mod:`public_http`.
+    """
+    limits = httpx.Limits(
+        max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_CONNECTIONS
+    )
     return httpx.Client(
         timeout=httpx.Timeout(config.timeout_seconds),
-        limits=httpx.Limits(
-            max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_CONNECTIONS
-        ),
+        limits=limits,
+        transport=None if config.allow_private else public_transport(limits, resolve),
         headers={"User-Agent": f"framecast/{_version()}", "Accept": "image/*, */*;q=0.5"},
-        follow_redirects=False,  # every hop's host is checked by fetch_to_file
+        follow_redirects=False,  # fetch_to_file follows them, hop by hop
         trust_env=False,  # settings come from Settings, never from proxy variables
     )
 
@@ -82,7 +86,6 @@ def fetch_to_file(
     client: httpx.Client,
     *,
     backoff: Backoff = Backoff(),  # frozen, so one shared default is safe
-    check_host: HostCheck = check_public_host,
 ) -> int:
     """Download ``url`` to ``dest`` atomically and return the number of bytes written."""
     try:
@@ -95,7 +98,7 @@ def fetch_to_file(
     try:
         for attempt in range(1, max(1, config.attempts) + 1):
             try:
-                size = _attempt(url, shown, tmp, config, client, check_host)
+                size = _attempt(url, shown, tmp, config, client)
             except _Retryable as exc:
                 if attempt >= config.attempts:
                     log.warning("fetch failed url=%s attempts=%d error=%s", shown, attempt, exc)
@@ -121,15 +124,12 @@ def fetch_to_file(
         tmp.unlink(missing_ok=True)
 
 
-def _attempt(
-    url: str, shown: str, tmp: Path, config: FetchConfig, client: httpx.Client, check: HostCheck
-) -> int:
+def _attempt(url: str, shown: str, tmp: Path, config: FetchConfig, client: httpx.Client) -> int:
     """One attempt: follow redirects to the image and stream it into ``tmp``."""
     deadline = time.monotonic() + config.timeout_seconds * ATTEMPT_DEADLINE_FACTOR
     current = httpx.URL(url)
     try:
         for _hop in range(MAX_REDIRECTS + 1):
-            check(current.host, current.port or _default_port(current), config.allow_private)
             with client.stream(
                 "GET", current, timeout=config.timeout_seconds, follow_redirects=False
             ) as response:
@@ -229,10 +229,6 @@ def _retry_after(value: str | None) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(0.0, when.timestamp() - time.time())
-
-
-def _default_port(url: httpx.URL) -> int:
-    return 443 if url.scheme == "https" else 80
 
 
 def _megabytes(size: int) -> str:

@@ -1,4 +1,4 @@
-"""Source URLs: normalising what automation tools send, and refusing non-public addresses.
+"""Source URLs: normalising what automation tools send.
 
 n8n, Make and hand-written scripts send image URLs with spaces, accents and stray newlines in
 them. Those are repaired here rather than rejected; only a URL that cannot be fetched at all
@@ -7,14 +7,12 @@ them. Those are repaired here rather than rejected; only a URL that cannot be fe
 
 from __future__ import annotations
 
-import ipaddress
 import re
-import socket
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import idna
 
-from framecast.errors import FetchError, InputError
+from framecast.errors import InputError
 
 # Characters left as they are in each part (RFC 3986 sub-delims, ":" and "@", plus "%" so that
 # existing escapes survive); everything else, spaces and non-ASCII included, is percent-encoded.
@@ -25,10 +23,6 @@ _STRAY = re.compile(r"[\r\n\t]")
 # A "%" that does not start a valid escape is a literal percent sign: encode it, so that the
 # result is a valid URL and a valid "%20" is never encoded twice.
 _LONE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
-# NAT64 (RFC 6052): on an IPv6-only network every IPv4 host resolves into this prefix.
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
-
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 def normalize_url(raw: str) -> str:
@@ -56,47 +50,6 @@ def normalize_url(raw: str) -> str:
             _quote(parts.query, _QUERY_SAFE),
             _quote(parts.fragment, _QUERY_SAFE),
         )
-    )
-
-
-def check_public_host(host: str, port: int, allow_private: bool) -> None:
-    """Raise ``FetchError`` unless every address ``host`` resolves to is a public one."""
-    if allow_private:
-        return
-    host = host.strip("[]")  # an IPv6 literal may arrive still bracketed
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
-        raise FetchError(f"could not resolve host {host}: {reason}") from exc
-    for info in infos:
-        # A link-local IPv6 address comes back with its zone ("fe80::1%eth0").
-        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-        if not is_public_address(address):
-            raise FetchError(
-                f"host {host} resolves to {address}, which is not a public address; "
-                "set FETCH_ALLOW_PRIVATE=true to allow private and local addresses"
-            )
-
-
-def is_public_address(address: IPAddress) -> bool:
-    """Whether ``address`` is globally routable (not private, loopback, link-local, ...)."""
-    if isinstance(address, ipaddress.IPv6Address):
-        # Addresses that carry an IPv4 address reach that address: judge it instead.
-        embedded = address.ipv4_mapped or address.sixtofour
-        if embedded is None and address.teredo is not None:
-            embedded = address.teredo[1]
-        if embedded is None and address in _NAT64:
-            embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
-        if embedded is not None:
-            return is_public_address(embedded)
-    return address.is_global and not (
-        address.is_private
-        or address.is_loopback
-        or address.is_link_local
-        or address.is_multicast
-        or address.is_reserved
-        or address.is_unspecified
     )
 
 

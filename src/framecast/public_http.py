@@ -1,0 +1,169 @@
+"""HTTP clients that reach public addresses only, checked at the moment of connecting.
+
+Checking the addresses a host resolves to and then letting the HTTP client resolve it again
+leaves a gap: a name that answers a public address to the check and a private one a moment
+later (DNS rebinding) would get a request into the private network. These transports resolve
+once, refuse the host unless every address is public, and connect to those very addresses;
+TLS still checks the certificate against the host name. Source-image downloads (worker) and
+webhooks (API) both use them, unless ``FETCH_ALLOW_PRIVATE`` is set.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import anyio.to_thread
+import httpcore
+import httpx
+
+from framecast.errors import FetchError
+
+__all__ = [
+    "Resolver",
+    "is_public_address",
+    "public_addresses",
+    "public_async_transport",
+    "public_transport",
+]
+
+# host, port → the addresses to connect to (raising FetchError to refuse the host).
+Resolver = Callable[[str, int], list[str]]
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+# NAT64 (RFC 6052): on an IPv6-only network every IPv4 host resolves into this prefix.
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def public_addresses(host: str, port: int) -> list[str]:
+    """The addresses ``host`` resolves to; ``FetchError`` unless every one is public."""
+    host = host.strip("[]")  # an IPv6 literal may arrive still bracketed
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise FetchError(f"could not resolve host {host}: {reason}") from exc
+    addresses: list[str] = []
+    for info in infos:
+        # A link-local IPv6 address comes back with its zone ("fe80::1%eth0").
+        text = str(info[4][0])
+        address = ipaddress.ip_address(text.split("%")[0])
+        if not is_public_address(address):
+            raise FetchError(
+                f"host {host} resolves to {address}, which is not a public address; "
+                "set FETCH_ALLOW_PRIVATE=true to allow private and local addresses"
+            )
+        if text not in addresses:
+            addresses.append(text)
+    return addresses
+
+
+def is_public_address(address: IPAddress) -> bool:
+    """Whether ``address`` is globally routable (not private, loopback, link-local, ...)."""
+    if isinstance(address, ipaddress.IPv6Address):
+        # Addresses that carry an IPv4 address reach that address: judge it instead.
+        embedded = address.ipv4_mapped or address.sixtofour
+        if embedded is None and address.teredo is not None:
+            embedded = address.teredo[1]
+        if embedded is None and address in _NAT64:
+            embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+        if embedded is not None:
+            return is_public_address(embedded)
+    return address.is_global and not (
+        address.is_private
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_multicast
+        or address.is_reserved
+        or address.is_unspecified
+    )
+
+
+_SocketOptions = Iterable[Any] | None
+_CONNECT_FAILURES = (httpcore.ConnectError, httpcore.ConnectTimeout)
+
+
+class _PublicSyncBackend(httpcore.SyncBackend):
+    def __init__(self, resolve: Resolver) -> None:
+        self._resolve = resolve
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: _SocketOptions = None,
+    ) -> httpcore.NetworkStream:
+        failure: Exception | None = None
+        for address in self._resolve(host, port):
+            try:
+                return super().connect_tcp(address, port, timeout, local_address, socket_options)
+            except _CONNECT_FAILURES as exc:  # the next address may answer
+                failure = exc
+        raise failure or httpcore.ConnectError(f"no address for {host}")
+
+
+class _PublicAsyncBackend(httpcore.AnyIOBackend):
+    def __init__(self, resolve: Resolver) -> None:
+        self._resolve = resolve
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: _SocketOptions = None,
+    ) -> httpcore.AsyncNetworkStream:
+        failure: Exception | None = None
+        for address in await anyio.to_thread.run_sync(self._resolve, host, port):
+            try:
+                return await super().connect_tcp(
+                    address, port, timeout, local_address, socket_options
+                )
+            except _CONNECT_FAILURES as exc:
+                failure = exc
+        raise failure or httpcore.ConnectError(f"no address for {host}")
+
+
+def _pool_options(limits: httpx.Limits) -> dict[str, Any]:
+    return {
+        "ssl_context": httpx.create_ssl_context(trust_env=False),
+        "max_connections": limits.max_connections,
+        "max_keepalive_connections": limits.max_keepalive_connections,
+        "keepalive_expiry": limits.keepalive_expiry,
+    }
+
+
+class _PublicTransport(httpx.HTTPTransport):
+    def __init__(self, limits: httpx.Limits, resolve: Resolver) -> None:
+        super().__init__(limits=limits, trust_env=False)
+        # httpx builds its pool without a way to pass a network backend: swap in one built
+        # the same way with ours (tests/test_public_http.py fails if that stops working).
+        self._pool = httpcore.ConnectionPool(
+            **_pool_options(limits), network_backend=_PublicSyncBackend(resolve)
+        )
+
+
+class _PublicAsyncTransport(httpx.AsyncHTTPTransport):
+    def __init__(self, limits: httpx.Limits, resolve: Resolver) -> None:
+        super().__init__(limits=limits, trust_env=False)
+        self._pool = httpcore.AsyncConnectionPool(
+            **_pool_options(limits), network_backend=_PublicAsyncBackend(resolve)
+        )
+
+
+def public_transport(
+    limits: httpx.Limits, resolve: Resolver = public_addresses
+) -> httpx.HTTPTransport:
+    """A transport for ``httpx.Client`` that connects only to what ``resolve`` allows."""
+    return _PublicTransport(limits, resolve)
+
+
+def public_async_transport(
+    limits: httpx.Limits, resolve: Resolver = public_addresses
+) -> httpx.AsyncHTTPTransport:
+    """The same for ``httpx.AsyncClient``."""
+    return _PublicAsyncTransport(limits, resolve)

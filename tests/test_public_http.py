@@ -1,0 +1,113 @@
+import asyncio
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from framecast.errors import FetchError
+from framecast.public_http import public_addresses, public_async_transport, public_transport
+from tests.support.http_server import MediaServer
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[MediaServer]:
+    with MediaServer() as media:
+        media.add("/a.jpg", b"image bytes")
+        yield media
+
+
+def as_if_public(name: str, *addresses: str):
+    """A resolver under which ``name`` (which no DNS knows) is public, at ``addresses``."""
+    asked: list[str] = []
+
+    def resolve(host: str, port: int) -> list[str]:
+        asked.append(host)
+        return list(addresses) if host == name else public_addresses(host, port)
+
+    resolve.asked = asked  # type: ignore[attr-defined]
+    return resolve
+
+
+def test_the_client_connects_to_the_addresses_it_checked(server) -> None:
+    # No DNS knows images.test: the request only arrives because the connection went to the
+    # address the check returned, not to a second lookup of the name.
+    resolve = as_if_public("images.test", "127.0.0.1")
+    with httpx.Client(transport=public_transport(httpx.Limits(), resolve)) as client:
+        response = client.get(server.url("/a.jpg", host="images.test"))
+    assert response.content == b"image bytes"
+    assert resolve.asked == ["images.test"]
+    assert server.requests[-1].headers["Host"] == f"images.test:{server.port}"
+
+
+def test_a_private_address_is_refused_before_connecting(server) -> None:
+    before = server.hits["/a.jpg"]
+    with (
+        httpx.Client(transport=public_transport(httpx.Limits())) as client,
+        pytest.raises(FetchError, match=r"127\.0\.0\.1, which is not a public address"),
+    ):
+        client.get(server.url("/a.jpg"))
+    assert server.hits["/a.jpg"] == before
+
+
+def test_each_checked_address_is_tried_in_turn(server) -> None:
+    resolve = as_if_public("images.test", "127.0.0.2", "127.0.0.1")  # nothing on .2's port
+    with httpx.Client(transport=public_transport(httpx.Limits(), resolve)) as client:
+        assert client.get(server.url("/a.jpg", host="images.test")).status_code == 200
+
+
+def test_the_async_transport_checks_the_same_way(server) -> None:
+    resolve = as_if_public("hooks.test", "127.0.0.1")
+
+    async def both() -> tuple[int, str]:
+        async with httpx.AsyncClient(
+            transport=public_async_transport(httpx.Limits(), resolve)
+        ) as client:
+            allowed = (await client.get(server.url("/a.jpg", host="hooks.test"))).status_code
+            try:
+                await client.get(server.url("/a.jpg"))
+            except FetchError as exc:
+                return allowed, exc.message
+        return allowed, "not refused"
+
+    status, refusal = asyncio.run(both())
+    assert status == 200
+    assert "127.0.0.1, which is not a public address" in refusal
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "127.0.0.1",
+        "localhost",
+        "10.1.2.3",
+        "172.16.0.1",
+        "192.168.1.1",
+        "169.254.169.254",  # cloud metadata endpoints
+        "100.64.0.1",  # carrier-grade NAT
+        "0.0.0.0",
+        "224.0.0.1",
+        "::1",
+        "[::1]",
+        "::ffff:127.0.0.1",
+        "::ffff:169.254.169.254",
+        "fe80::1",
+        "fc00::1",
+        "2002:7f00:1::",  # 6to4 wrapping of 127.0.0.1
+        "64:ff9b::a00:1",  # NAT64 wrapping of 10.0.0.1
+    ],
+)
+def test_non_public_addresses_are_refused(host: str) -> None:
+    with pytest.raises(FetchError, match=r"not a public address.*FETCH_ALLOW_PRIVATE=true"):
+        public_addresses(host, 80)
+
+
+@pytest.mark.parametrize(
+    "host", ["8.8.8.8", "1.1.1.1", "2606:4700:4700::1111", "::ffff:8.8.8.8", "64:ff9b::808:808"]
+)
+def test_public_addresses_are_accepted(host: str) -> None:
+    assert public_addresses(host, 443) == [host]
+
+
+def test_a_host_that_does_not_resolve_is_named() -> None:
+    with pytest.raises(FetchError, match=r"could not resolve host nonexistent\.invalid"):
+        public_addresses("nonexistent.invalid", 80)
