@@ -39,8 +39,8 @@ class EncoderConfig:
     x264_crf: int = 23
     nvenc_preset: str = "p4"
     nvenc_cq: int = 23
-    # ffmpeg blocking a write (or the end of the clip) this long is hung and is killed: a
-    # 1080p frame takes milliseconds, a GPU encoder's start a few seconds.
+    # ffmpeg keeping a write (or the end of the clip) waiting this long while using no CPU is
+    # hung and is killed: a 1080p frame takes milliseconds, a GPU encoder's start seconds.
     stall_seconds: float = 120.0
 
 

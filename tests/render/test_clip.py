@@ -8,6 +8,7 @@ import pytest
 
 from framecast.config import EncoderConfig
 from framecast.errors import ImageError
+from framecast.render import clip as clip_module
 from framecast.render.clip import (
     RenderSpec,
     encode_frames,
@@ -120,19 +121,28 @@ def niceness(thread_or_process: int) -> int:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread niceness is Linux's")
-def test_frames_are_made_below_the_encoders_priority(tmp_path):
+def test_frames_are_made_below_the_priority_of_the_encoder_and_the_writes(tmp_path, monkeypatch):
     caller = niceness(threading.get_native_id())
-    seen: list[int] = []
+    makers: list[int] = []
+    writers: list[int] = []
+    real_render_frames = clip_module.render_frames
+
+    def recording_render_frames(*args, **kwargs):
+        for frame in real_render_frames(*args, **kwargs):
+            makers.append(niceness(threading.get_native_id()))
+            yield frame
+
+    monkeypatch.setattr(clip_module, "render_frames", recording_render_frames)
     with ClipEncoder(X264, tmp_path / "out.mp4", 320, 180, 24.0) as encoder:
         write = encoder.write
 
         def recording_write(frame):
-            seen.append(niceness(threading.get_native_id()))
+            writers.append(niceness(threading.get_native_id()))
             write(frame)
 
         encoder.write = recording_write  # type: ignore[method-assign]
         encode_frames(gradient_rgb(640, 480), SMALL, 5, encoder)
         ffmpeg = niceness(encoder.pid)
-    assert len(seen) == 5
-    assert set(seen) == {min(19, caller + 10)}  # the renderer and the writer it started
-    assert ffmpeg == caller == niceness(threading.get_native_id())  # the caller is untouched
+    assert makers == [min(19, caller + 10)] * 5
+    assert writers == [caller] * 5  # the writes, in the caller's thread, keep its priority
+    assert ffmpeg == caller == niceness(threading.get_native_id())

@@ -1,6 +1,7 @@
 import ctypes
 import errno
 import logging
+import sys
 import time
 
 import numpy as np
@@ -192,3 +193,17 @@ def test_time_spent_making_frames_is_not_a_stall(tmp_path):
 def test_the_stall_limit_is_a_setting(monkeypatch):
     monkeypatch.setenv("FFMPEG_STALL_SECONDS", "30")
     assert Settings.from_env().encoding.stall_seconds == 30.0
+
+
+def test_an_ffmpeg_busy_finishing_the_file_is_slow_not_hung(tmp_path):
+    # It reads everything, then works (uses CPU) for 4 stall periods before exiting cleanly:
+    # a long final flush (a slow preset, a 4K clip) must not be taken for a hang.
+    busy = [
+        sys.executable,
+        "-c",
+        "import sys, time; sys.stdin.buffer.read(); end = time.monotonic() + 2.0\n"
+        "while time.monotonic() < end: pass",
+    ]
+    with FfmpegPipe(busy, None, stall_seconds=0.5) as pipe:
+        pipe.write(FRAME)
+    assert pipe.frames == 1

@@ -7,7 +7,7 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -85,20 +85,24 @@ def render_frames(
         yield warper.render(path.at(t))
 
 
-def send_frames(frames: Iterable[memoryview], write: Callable[[memoryview], object]) -> None:
-    """``write`` each frame from a helper thread while the next one is rendered.
+def send_frames(
+    frames: Iterable[memoryview],
+    write: Callable[[memoryview], object],
+    maker_setup: Callable[[], None] | None = None,
+) -> None:
+    """``write`` each frame while a helper thread makes the next (``maker_setup`` runs first
+    in that thread).
 
-    Both the warp and the pipe write release the GIL, so sending frame N overlaps warping N+1.
-    Each frame must stay valid while the next is made, as :func:`render_frames`' do.
+    Both the warp and the pipe write release the GIL, so writing frame N overlaps making N+1;
+    N+2 is only begun once N is written. Each frame must therefore stay valid while the next
+    is made, as :func:`render_frames`' do.
     """
-    with ThreadPoolExecutor(1, thread_name_prefix="frame-writer") as writer:
-        pending: Future[object] | None = None
-        for frame in frames:
-            if pending is not None:
-                pending.result()  # the previous frame is sent: its buffer may take the next
-            pending = writer.submit(write, frame)
-        if pending is not None:
-            pending.result()
+    made = iter(frames)
+    with ThreadPoolExecutor(1, "frame-maker", initializer=maker_setup) as maker:
+        pending = maker.submit(next, made, None)
+        while (frame := pending.result()) is not None:
+            pending = maker.submit(next, made, None)
+            write(frame)
 
 
 def encode_frames(rgb: np.ndarray, spec: RenderSpec, frames: int, pipe: FfmpegPipe) -> None:
@@ -107,21 +111,19 @@ def encode_frames(rgb: np.ndarray, spec: RenderSpec, frames: int, pipe: FfmpegPi
     The ring has room for the frames ffmpeg may not have read yet (spliced writes lend it
     their memory) besides the one being written and the one being made.
 
-    The frames are made by a thread of lower priority than ffmpeg's (started before, at the
+    The frames are made by a thread of lower priority than ffmpeg's and the writes' (the
     caller's): on libx264 the encoder is the bottleneck and the warp, ~5x faster, then runs in
     the encoder's idle time instead of taking cores from it; when the encoder waits for frames
     it idles and the warp gets the cores. Nothing is lost either way: only the order changes.
     """
     held = pipe.splice_frames(spec.width * spec.height * 3 // 2)
-    with ThreadPoolExecutor(1, "frame-renderer", initializer=_yield_to_the_encoder) as renderer:
-        renderer.submit(
-            send_frames, render_frames(rgb, spec, frames, buffers=2 + held), pipe.write
-        ).result()
+    frames_made = render_frames(rgb, spec, frames, buffers=2 + held)
+    send_frames(frames_made, pipe.write, maker_setup=_yield_to_the_encoder)
 
 
 def _yield_to_the_encoder() -> None:
-    # Linux gives each thread its own niceness (and threads it starts inherit it); elsewhere
-    # this would renice the whole process, ffmpeg's parent, so it is left alone.
+    # Linux gives each thread its own niceness; elsewhere this would renice the whole
+    # process, ffmpeg's parent, so it is left alone.
     if sys.platform.startswith("linux"):
         thread = threading.get_native_id()
         with contextlib.suppress(OSError):

@@ -145,10 +145,6 @@ class FfmpegPipe:
         self.output = output
         self.frames = 0
         self._finished = False
-        self._stall_seconds = stall_seconds
-        self._waiting_since: float | None = None  # while a write or the final wait is blocked
-        self._stalled = False
-        self._exited = threading.Event()
         # A file, not a pipe, for stderr: a chatty ffmpeg can never block on it.
         self._stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close/abort)
         try:
@@ -169,7 +165,7 @@ class FfmpegPipe:
         except OSError:
             self._pipe_bytes = _PIPE_BYTES
         # A hung ffmpeg (a wedged GPU encoder, say) must not hold a worker for ever.
-        threading.Thread(target=self._watch, name="ffmpeg-watchdog", daemon=True).start()
+        self._watchdog = _Watchdog(self._process, stall_seconds)
         # Writes copy unless the caller opts in to splicing (see splice_frames).
         self._splicing = False
         self._lent: collections.deque[memoryview] = collections.deque()
@@ -183,10 +179,10 @@ class FfmpegPipe:
         """Opt in to zero-copy writes of frames of ``frame_bytes``, where the system has them.
 
         Returns how many of the frames written so far ffmpeg may not have read yet when
-        ``write`` returns: the pipe holds their memory, so the caller must not change it
-        (freeing is safe: the pipe keeps written frames referenced until they are read).
-        0: writes copy, as they do for small frames (cheap to copy, and a ring holding a
-        whole pipe of them would be large).
+        ``write`` returns: the pipe holds their memory, so the caller must not change it.
+        (Dropping them is safe: this pipe keeps every lent frame referenced until it has been
+        read, so its memory is not reused meanwhile.) 0: writes copy, as they do for small
+        frames (cheap to copy, and a ring holding a whole pipe of them would be large).
         """
         held = -(-self._pipe_bytes // frame_bytes)
         self._splicing = splicing_available() and held <= _MOST_FRAMES_HELD
@@ -194,29 +190,19 @@ class FfmpegPipe:
 
     def write(self, frame: bytes | memoryview) -> None:
         """Send one raw yuv420p frame to ffmpeg."""
-        self._waiting_since = time.monotonic()
+        self._watchdog.waiting_since = time.monotonic()
         try:
             if self._splicing and splice_frame(self._fd, frame):
                 self._lend(memoryview(frame))
             else:
                 self._splicing = False
                 self._stdin.write(frame)
-        except (BrokenPipeError, ValueError) as exc:
-            # ffmpeg went away mid-clip; its exit status and stderr say why.
+        except (OSError, ValueError) as exc:
+            # ffmpeg went away mid-clip (EPIPE) or the pipe failed; ffmpeg's exit status and
+            # stderr say why.
             self._fail(f"ffmpeg stopped reading after {self.frames} frames", exc)
-        self._waiting_since = None
+        self._watchdog.waiting_since = None
         self.frames += 1
-
-    def _watch(self) -> None:
-        """Kill ffmpeg once a write (or, at the end, the wait for the finished file) has been
-        blocked on it for ``stall_seconds``; that write or wait then fails, saying so. Time
-        spent making frames is not ffmpeg's and does not count."""
-        while not self._exited.wait(min(1.0, self._stall_seconds / 2)):
-            since = self._waiting_since
-            if since is not None and time.monotonic() - since > self._stall_seconds:
-                self._stalled = True
-                self._process.kill()
-                return
 
     def _lend(self, frame: memoryview) -> None:
         # The pipe holds at most _pipe_bytes: once that much was written after a frame, ffmpeg
@@ -227,7 +213,7 @@ class FfmpegPipe:
 
     def close(self) -> None:
         """Finish the clip: wait for ffmpeg and raise RenderError unless it succeeded."""
-        self._waiting_since = time.monotonic()
+        self._watchdog.waiting_since = time.monotonic()
         try:
             self._stdin.close()
         except BrokenPipeError as exc:
@@ -270,8 +256,8 @@ class FfmpegPipe:
             self._stdin.close()
         code = self._wait()
         self._lent.clear()
-        if self._stalled:
-            what = f"ffmpeg made no progress for {self._stall_seconds:g} s and was stopped"
+        if self._watchdog.fired:
+            what = f"ffmpeg made no progress for {self._watchdog.limit:g} s and was stopped"
         self._stderr.seek(0)
         tail = self._stderr.read().decode("utf-8", "replace").strip()[-_STDERR_TAIL:]
         self._stderr.close()
@@ -281,12 +267,54 @@ class FfmpegPipe:
 
     def _wait(self) -> int:
         code = self._process.wait()
-        self._exited.set()
+        self._watchdog.stop()
         return code
 
     def _remove_output(self) -> None:
         if self.output is not None:
             self.output.unlink(missing_ok=True)
+
+
+class _Watchdog:
+    """Kills ffmpeg once we have waited on it (a blocked write, or the wait for the finished
+    file) for ``limit`` seconds in which it used no CPU: hung, not slow. Time spent making
+    frames is ours and does not count. It holds the process, not the pipe, and stops when
+    ffmpeg exits."""
+
+    def __init__(self, process: subprocess.Popen[bytes], limit: float) -> None:
+        self.process, self.limit = process, limit
+        self.waiting_since: float | None = None  # set by the pipe while it waits on ffmpeg
+        self.fired = False
+        self._stopped = threading.Event()
+        threading.Thread(target=self._run, name="ffmpeg-watchdog", daemon=True).start()
+
+    def stop(self) -> None:
+        self._stopped.set()
+
+    def _run(self) -> None:
+        cpu, busy_at = _cpu_ticks(self.process.pid), time.monotonic()
+        while not self._stopped.wait(min(1.0, self.limit / 2)):
+            if self.process.poll() is not None:
+                return
+            now, ticks = time.monotonic(), _cpu_ticks(self.process.pid)
+            if ticks != cpu:
+                cpu, busy_at = ticks, now
+            since = self.waiting_since
+            if since is not None and now - max(since, busy_at) > self.limit:
+                self.fired = True
+                self.process.kill()
+                return
+
+
+def _cpu_ticks(pid: int) -> int | None:
+    """CPU time ``pid`` has used, in clock ticks (Linux); None where that can't be read, and
+    the watchdog then goes by time alone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat.rpartition(")")[2].split()  # after "(comm)", which may hold spaces
+    return int(fields[11]) + int(fields[12])  # utime, stime
 
 
 class ClipEncoder(FfmpegPipe):

@@ -4,7 +4,9 @@ A 1080p frame is 3 MB. ``write`` copies it into the pipe and ffmpeg copies it ou
 ``vmsplice`` hands the pipe the frame's memory pages instead, which halves what the writer
 spends in the kernel and cuts the reader's too (``bench/bench_render.py``). The price: the
 pipe now references the caller's memory until ffmpeg has read it, so a frame must neither
-change nor be freed until then (:class:`~framecast.render.encode.FfmpegPipe` handles both).
+change nor be freed until then: the frame ring of :func:`~framecast.render.clip.encode_frames`
+is sized so it never changes one too early, and
+:class:`~framecast.render.encode.FfmpegPipe` keeps each one referenced until it is read.
 """
 
 from __future__ import annotations

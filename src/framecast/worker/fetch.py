@@ -154,7 +154,8 @@ def _attempt(url: str, shown: str, tmp: Path, config: FetchConfig, client: httpx
 
 def _next_hop(current: httpx.URL, location: str, shown: str) -> httpx.URL:
     try:
-        # urljoin, unlike httpx.URL.join, leaves "file:///etc/passwd" as it is for the check.
+        # urljoin, unlike httpx.URL.join, leaves "file:///etc/passwd" as it is, for
+        # normalize_url to refuse.
         return httpx.URL(normalize_url(urljoin(str(current), location.strip())))
     except (InputError, httpx.InvalidURL) as exc:
         reason = exc.message if isinstance(exc, InputError) else str(exc)
