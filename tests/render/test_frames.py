@@ -81,11 +81,36 @@ def test_fit_canvas_never_enlarges_a_small_source():
 
 def test_yuv_conversion_uses_bt709_limited_range():
     colours = np.array([[[255, 255, 255], [0, 0, 0], [255, 0, 0]]], dtype=np.uint8)
-    rgb = np.repeat(np.repeat(colours, 2, axis=0), 2, axis=1)  # 2×2 blocks of each colour
+    rgb = np.repeat(np.repeat(colours, 2, axis=0), 4, axis=1)  # 4-wide blocks of each colour
     yuv = to_yuv420(rgb)
-    assert yuv.y[0, 0:6:2].tolist() == [235, 16, 63]  # BT.601 would give red Y = 81
-    assert yuv.u[0, :3].tolist() == [128, 128, 102]
-    assert yuv.v[0, :3].tolist() == [128, 128, 240]
+    assert yuv.y[0, 0:12:4].tolist() == [235, 16, 63]  # BT.601 would give red Y = 81
+    # Chroma columns 0, 2 and 5 sit on luma columns 0, 4 and 10: each inside one block.
+    assert yuv.u[0, [0, 2, 5]].tolist() == [128, 128, 102]
+    assert yuv.v[0, [0, 2, 5]].tolist() == [128, 128, 240]
+
+
+def test_chroma_is_sited_on_the_even_luma_columns_between_two_rows():
+    # H.264's default siting ("left"), which players assume: chroma column c is luma column
+    # 2c, filtered [1, 2, 1]/4. One red luma column at x = 5 then reaches the chroma of x = 4
+    # and x = 6 equally, a quarter each (centred 2×2 averages would give x = 4..5 half).
+    rgb = np.zeros((2, 16, 3), np.uint8)
+    rgb[:, 5] = (255, 0, 0)
+    v = to_yuv420(rgb).v[0].astype(int)
+    assert v[[1, 4]].tolist() == [128, 128]
+    assert v[2] == v[3] == 128 + round(0.25 * 112)
+
+
+def test_a_frame_samples_chroma_where_it_is_sited():
+    # A camera twice as wide as the frame, 1.5 source pixels in: output chroma column k is
+    # output luma column 2k, whose centre is source luma column 4k + 2 (4k + 1.5 + 0.5),
+    # which is source chroma column 2k + 1, exactly. Vertical stripes: rows don't matter.
+    stripes = np.zeros((64, 132, 3), np.uint8)
+    stripes[:, :, 0] = np.random.default_rng(3).integers(0, 256, 132, dtype=np.uint8)
+    source = to_yuv420(stripes)
+    camera = Rect(1.5 / 132, 0, 128 / 132, 1)
+    frame = np.frombuffer(FrameWarper(source, 64, 32).render(camera), np.uint8)
+    v = frame[64 * 32 + 32 * 16 :].reshape(16, 32)
+    assert np.array_equal(v, np.repeat(source.v[:1, 1:64:2], 16, axis=0))
 
 
 def test_full_frame_rect_at_source_size_reproduces_the_source():

@@ -26,6 +26,9 @@ _Y_MATRIX = np.array([[_KR, _KG, _KB, 0.0]]) * 219 / 255 + [[0, 0, 0, 16]]
 _CB = np.array([-_KR, -_KG, 1 - _KB]) * 224 / 255 / (2 * (1 - _KB))
 _CR = np.array([1 - _KR, -_KG, -_KB]) * 224 / 255 / (2 * (1 - _KR))
 _UV_MATRIX = np.array([[*_CB, 128.0], [*_CR, 128.0]])
+# The chroma siting filter: columns 2c-1, 2c, 2c+1 and rows 2r, 2r+1 (see to_yuv420).
+_CHROMA_ACROSS = np.array([0.25, 0.5, 0.25], np.float32)
+_CHROMA_DOWN = np.array([0.5, 0.5], np.float32)
 
 
 def load_image(path: Path, max_pixels: int) -> np.ndarray:
@@ -113,13 +116,19 @@ def to_yuv420(rgb: np.ndarray) -> YuvSource:
     # cv2.transform computes in floating point and rounds once: a large source converts in
     # milliseconds, where the same arithmetic in numpy temporaries took a third of a second.
     y = cv2.transform(padded, _Y_MATRIX)
-    # Chroma is linear in RGB, so averaging RGB 2×2 first equals averaging Cb/Cr, at 1/4 the work
-    # (INTER_AREA at exactly half size is that average, kept in float so nothing rounds twice).
-    ph, pw = padded.shape[:2]
-    quad = cv2.resize(padded.astype(np.float32), (pw // 2, ph // 2), interpolation=cv2.INTER_AREA)
+    # Chroma sits where H.264 puts it unless told otherwise, so where every player expects it
+    # ("left", as MPEG-2): on the even luma columns, midway between two rows. Each sample
+    # averages its two rows and filters the columns around it [1, 2, 1]/4. Chroma is linear
+    # in RGB, so filtering RGB first equals filtering Cb/Cr, at a fraction of the work; in
+    # float, so nothing rounds twice.
+    filtered = cv2.sepFilter2D(
+        padded, cv2.CV_32F, _CHROMA_ACROSS, _CHROMA_DOWN, anchor=(1, 0),
+        borderType=cv2.BORDER_REPLICATE,
+    )  # fmt: skip
+    quad = np.ascontiguousarray(filtered[::2, ::2])
     # convertScaleAbs rounds to nearest and saturates, as np.rint did (codes are never < 0).
     u, v = cv2.split(cv2.convertScaleAbs(cv2.transform(quad, _UV_MATRIX)))
-    return YuvSource(y.reshape(ph, pw), u, v, width, height)
+    return YuvSource(y.reshape(padded.shape[:2]), u, v, width, height)
 
 
 def prepare_source(
@@ -199,9 +208,10 @@ class FrameWarper:
         sy = rect.h * self.source.height / self.height
         ox, oy = rect.x * self.source.width, rect.y * self.source.height
         luma = PlaneMap(sx, ox + 0.5 * sx - 0.5, sy, oy + 0.5 * sy - 0.5)
-        # Chroma samples sit at the centre of each 2×2 luma block in source and output alike,
-        # so the same scale applies with the offsets in half-size units.
-        chroma = PlaneMap(sx, ox / 2 + 0.5 * sx - 0.5, sy, oy / 2 + 0.5 * sy - 0.5)
+        # Chroma column c sits on luma column 2c in source and output alike (see to_yuv420),
+        # so horizontally it is the luma map in half-size units; vertically a chroma row sits
+        # midway between two luma rows, the centre of each pair.
+        chroma = PlaneMap(sx, luma.tx / 2, sy, oy / 2 + 0.5 * sy - 0.5)
         return luma, chroma
 
     def render(self, rect: Rect) -> memoryview:
