@@ -5,7 +5,7 @@ import httpx
 import pytest
 
 from framecast.errors import FetchError
-from framecast.public_http import public_addresses, public_async_transport, public_transport
+from framecast.public_http import PublicAsyncTransport, PublicTransport, public_addresses
 from tests.support.http_server import MediaServer
 
 
@@ -32,7 +32,7 @@ def test_the_client_connects_to_the_addresses_it_checked(server) -> None:
     # No DNS knows images.test: the request only arrives because the connection went to the
     # address the check returned, not to a second lookup of the name.
     resolve = as_if_public("images.test", "127.0.0.1")
-    with httpx.Client(transport=public_transport(httpx.Limits(), resolve)) as client:
+    with httpx.Client(transport=PublicTransport(httpx.Limits(), resolve)) as client:
         response = client.get(server.url("/a.jpg", host="images.test"))
     assert response.content == b"image bytes"
     assert resolve.asked == ["images.test"]
@@ -42,7 +42,7 @@ def test_the_client_connects_to_the_addresses_it_checked(server) -> None:
 def test_a_private_address_is_refused_before_connecting(server) -> None:
     before = server.hits["/a.jpg"]
     with (
-        httpx.Client(transport=public_transport(httpx.Limits())) as client,
+        httpx.Client(transport=PublicTransport(httpx.Limits())) as client,
         pytest.raises(FetchError, match=r"127\.0\.0\.1, which is not a public address"),
     ):
         client.get(server.url("/a.jpg"))
@@ -51,7 +51,7 @@ def test_a_private_address_is_refused_before_connecting(server) -> None:
 
 def test_each_checked_address_is_tried_in_turn(server) -> None:
     resolve = as_if_public("images.test", "127.0.0.2", "127.0.0.1")  # nothing on .2's port
-    with httpx.Client(transport=public_transport(httpx.Limits(), resolve)) as client:
+    with httpx.Client(transport=PublicTransport(httpx.Limits(), resolve)) as client:
         assert client.get(server.url("/a.jpg", host="images.test")).status_code == 200
 
 
@@ -60,7 +60,7 @@ def test_the_async_transport_checks_the_same_way(server) -> None:
 
     async def both() -> tuple[int, str]:
         async with httpx.AsyncClient(
-            transport=public_async_transport(httpx.Limits(), resolve)
+            transport=PublicAsyncTransport(httpx.Limits(), resolve)
         ) as client:
             allowed = (await client.get(server.url("/a.jpg", host="hooks.test"))).status_code
             try:

@@ -22,11 +22,11 @@ import httpx
 from framecast.errors import FetchError
 
 __all__ = [
+    "PublicAsyncTransport",
+    "PublicTransport",
     "Resolver",
     "is_public_address",
     "public_addresses",
-    "public_async_transport",
-    "public_transport",
 ]
 
 # host, port → the addresses to connect to (raising FetchError to refuse the host).
@@ -137,8 +137,10 @@ def _pool_options(limits: httpx.Limits) -> dict[str, Any]:
     }
 
 
-class _PublicTransport(httpx.HTTPTransport):
-    def __init__(self, limits: httpx.Limits, resolve: Resolver) -> None:
+class PublicTransport(httpx.HTTPTransport):
+    """A transport for ``httpx.Client`` that connects only to what ``resolve`` allows."""
+
+    def __init__(self, limits: httpx.Limits, resolve: Resolver = public_addresses) -> None:
         super().__init__(limits=limits, trust_env=False)
         # httpx builds its pool without a way to pass a network backend: swap in one built
         # the same way with ours (tests/test_public_http.py fails if that stops working).
@@ -147,23 +149,11 @@ class _PublicTransport(httpx.HTTPTransport):
         )
 
 
-class _PublicAsyncTransport(httpx.AsyncHTTPTransport):
-    def __init__(self, limits: httpx.Limits, resolve: Resolver) -> None:
+class PublicAsyncTransport(httpx.AsyncHTTPTransport):
+    """The same for ``httpx.AsyncClient``."""
+
+    def __init__(self, limits: httpx.Limits, resolve: Resolver = public_addresses) -> None:
         super().__init__(limits=limits, trust_env=False)
         self._pool = httpcore.AsyncConnectionPool(
             **_pool_options(limits), network_backend=_PublicAsyncBackend(resolve)
         )
-
-
-def public_transport(
-    limits: httpx.Limits, resolve: Resolver = public_addresses
-) -> httpx.HTTPTransport:
-    """A transport for ``httpx.Client`` that connects only to what ``resolve`` allows."""
-    return _PublicTransport(limits, resolve)
-
-
-def public_async_transport(
-    limits: httpx.Limits, resolve: Resolver = public_addresses
-) -> httpx.AsyncHTTPTransport:
-    """The same for ``httpx.AsyncClient``."""
-    return _PublicAsyncTransport(limits, resolve)

@@ -33,6 +33,13 @@ def wait_for(condition, timeout: float = 30.0, every: float = 0.1):  # type: ign
     raise AssertionError("condition not met in time")
 
 
+def webhook_settles(client: httpx.Client, job_id: str, state: str) -> dict:
+    """The job once its webhook has reached ``state``."""
+    return wait_for(
+        lambda: (j := client.get(f"/jobs/{job_id}").json())["webhook"]["state"] == state and j
+    )
+
+
 def test_webhook_is_signed_retried_and_recorded(start_service, media_server: MediaServer) -> None:
     service = start_service(WEBHOOK_SECRET=SECRET, WEBHOOK_RETRY_SECONDS="0.2")
     media_server.add_flaky("/hook", b"ok", failures=2, status=500, content_type="text/plain")
@@ -47,12 +54,7 @@ def test_webhook_is_signed_retried_and_recorded(start_service, media_server: Med
     assert response.status_code == 202  # a webhook_url makes the call asynchronous
     job_id = response.json()["job_id"]
 
-    job = wait_for(
-        lambda: (
-            (j := service.client().get(f"/jobs/{job_id}").json())["webhook"]["state"] == "delivered"
-            and j
-        )
-    )
+    job = webhook_settles(service.client(), job_id, "delivered")
     deliveries = [r for r in media_server.requests if r.path == "/hook"]
     assert len(deliveries) == 3
     assert [a["status_code"] for a in job["webhook"]["attempts"]] == [500, 500, 200]
@@ -77,22 +79,14 @@ def test_a_webhook_that_never_succeeds_is_visible_and_can_be_resent(
     body = {"images": images(media_server, 1), **SMALL, "webhook_url": media_server.url("/hook")}
     with service.client() as client:
         job_id = client.post("/video/img2vid", json=body).json()["job_id"]
-        job = wait_for(
-            lambda: (
-                (j := client.get(f"/jobs/{job_id}").json())["webhook"]["state"] == "failed" and j
-            )
-        )
+        job = webhook_settles(client, job_id, "failed")
         assert len(job["webhook"]["attempts"]) == 3
         assert job["webhook"]["last_error"] == "HTTP 503"
         assert f"webhook failed for good job_id={job_id}" in service.log()
 
         media_server.add("/hook", b"ok", content_type="text/plain")
         assert client.post(f"/jobs/{job_id}/webhook").status_code == 200
-        job = wait_for(
-            lambda: (
-                (j := client.get(f"/jobs/{job_id}").json())["webhook"]["state"] == "delivered" and j
-            )
-        )
+        job = webhook_settles(client, job_id, "delivered")
     assert len(job["webhook"]["attempts"]) == 4
 
 
@@ -106,11 +100,7 @@ def test_webhook_targets_follow_the_fetch_address_rules(
     body = {"images": images(media_server, 1), **SMALL, "webhook_url": media_server.url("/hook")}
     with service.client() as client:
         job_id = client.post("/video/img2vid", json=body).json()["job_id"]
-        job = wait_for(
-            lambda: (
-                (j := client.get(f"/jobs/{job_id}").json())["webhook"]["state"] == "failed" and j
-            )
-        )
+        job = webhook_settles(client, job_id, "failed")
     assert "not a public address" in job["webhook"]["last_error"]
     assert media_server.hits["/hook"] == 0
 

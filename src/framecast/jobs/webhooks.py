@@ -20,7 +20,7 @@ from framecast.config import Settings
 from framecast.errors import FetchError
 from framecast.jobs.model import Job, WebhookState
 from framecast.jobs.store import JobStore
-from framecast.public_http import public_async_transport
+from framecast.public_http import PublicAsyncTransport
 
 log = logging.getLogger("framecast.webhooks")
 
@@ -57,7 +57,7 @@ class WebhookSender:
         self._client = httpx.AsyncClient(
             timeout=settings.webhook_timeout_seconds,
             limits=limits,
-            transport=None if settings.fetch.allow_private else public_async_transport(limits),
+            transport=None if settings.fetch.allow_private else PublicAsyncTransport(limits),
             follow_redirects=False,
             trust_env=False,
         )

@@ -22,7 +22,7 @@ import httpx
 
 from framecast.config import FetchConfig
 from framecast.errors import FetchError, InputError
-from framecast.public_http import Resolver, public_addresses, public_transport
+from framecast.public_http import PublicTransport, Resolver, public_addresses
 from framecast.worker.urls import normalize_url, shorten_url
 
 log = logging.getLogger("framecast.worker")
@@ -72,7 +72,7 @@ def make_client(config: FetchConfig, resolve: Resolver = public_addresses) -> ht
     return httpx.Client(
         timeout=httpx.Timeout(config.timeout_seconds),
         limits=limits,
-        transport=None if config.allow_private else public_transport(limits, resolve),
+        transport=None if config.allow_private else PublicTransport(limits, resolve),
         headers={"User-Agent": f"framecast/{_version()}", "Accept": "image/*, */*;q=0.5"},
         follow_redirects=False,  # fetch_to_file follows them, hop by hop
         trust_env=False,  # settings come from Settings, never from proxy variables
