@@ -91,6 +91,7 @@ class RunPodEmulator:
         self.stops_delivered: dict[str, list[str]] = defaultdict(list)  # pod → stopped job ids
         self._faults: list[Fault] = []
         self._fail_taken: list[str] = []
+        self._delays: dict[str, list[float]] = defaultdict(list)
         self._state = _State()
         self._cond = threading.Condition()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
@@ -131,6 +132,11 @@ class RunPodEmulator:
         """Answer the next ``times`` calls of ``call`` ("run", "status"…) with ``status``."""
         with self._cond:
             self._faults.append(Fault(call, status, times))
+
+    def delay_next(self, call: str, seconds: float) -> None:
+        """Hold the next call of ``call`` for ``seconds`` before it is handled."""
+        with self._cond:
+            self._delays[call].append(seconds)
 
     def fail_next_taken(self, count: int = 1, error: str = "injected: the worker crashed") -> None:
         with self._cond:
@@ -307,6 +313,9 @@ def _handler_for(cloud: RunPodEmulator) -> type[BaseHTTPRequestHandler]:
                 return self._send(404, {"error": "no such endpoint"})
             call, args = path[2], path[3:]
             auth = self.headers.get("Authorization", "")
+            with cloud._cond:
+                delay = cloud._delays[call].pop(0) if cloud._delays[call] else 0.0
+            time.sleep(delay)
             with cloud._cond:
                 cloud.calls[call] += 1
                 status, answer = self._answer(call, args, raw, auth)

@@ -71,11 +71,14 @@ class RunPodBackend(Backend):
         self._active[job_id] = chunks
         record.save({"chunks": [asdict(c) for c in chunks]})
         limit = asyncio.Semaphore(self._settings.runpod_max_parallel)
+        submitting = asyncio.Lock()  # FIFO: chunks reach RunPod's queue in request order
         outputs: list[dict[str, Any]] = []
         try:
             async with asyncio.TaskGroup() as group:
                 for chunk in chunks:
-                    group.create_task(self._drive(job, chunk, chunks, record, limit, outputs))
+                    group.create_task(
+                        self._drive(job, chunk, chunks, record, limit, submitting, outputs)
+                    )
         except BaseExceptionGroup as group_error:
             await self.cancel(job_id)
             raise _first_backend_error(group_error) from group_error
@@ -103,6 +106,7 @@ class RunPodBackend(Backend):
         chunks: list[Chunk],
         record: RunRecord,
         limit: asyncio.Semaphore,
+        submitting: asyncio.Lock,
         outputs: list[dict[str, Any]],
     ) -> None:
         if chunk.failed is not None:
@@ -111,7 +115,8 @@ class RunPodBackend(Backend):
         async with limit:
             while True:
                 if not chunk.live:
-                    chunk.ids.append(await self._submit(job, chunk, record.deadline_at))
+                    async with submitting:
+                        chunk.ids.append(await self._submit(job, chunk, record.deadline_at))
                     chunk.live = True
                     record.save({"chunks": [asdict(c) for c in chunks]})
                 else:
