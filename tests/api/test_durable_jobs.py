@@ -6,6 +6,7 @@ import functools
 import hashlib
 import hmac
 import json
+import re
 import signal
 import time
 
@@ -132,6 +133,23 @@ def test_cancel_stops_pending_work_and_keeps_what_was_uploaded(
     clips = list((service.data_dir / "output" / job_id).glob("*.mp4"))
     assert len(clips) == 1
     assert "skipped: the job was cancelled" in service.log()
+
+
+def test_cancel_stops_a_clip_mid_render(service: ServiceProcess, media_server: MediaServer) -> None:
+    media_server.add("/long.jpg", solid_jpeg(640, 360, (0, 90, 200)))
+    long_clip = {"id": "long", "image_url": media_server.url("/long.jpg"), "duracao": 60}
+    body = {"images": [long_clip], "width": 1280, "height": 720}
+    with service.client() as client:
+        job_id = client.post(
+            "/video/img2vid", json=body, headers={"Prefer": "respond-async"}
+        ).json()["job_id"]
+        wait_for(lambda: f"clip rendering job_id={job_id}" in service.log())
+        assert client.post(f"/jobs/{job_id}/cancel").status_code == 200
+        wait_for(lambda: "of 1440 frames: the job was cancelled" in service.log(), timeout=15)
+    stopped = re.search(r"stopped after (\d+) of 1440 frames", service.log())
+    assert stopped and int(stopped[1]) < 1440
+    assert f"clip uploaded job_id={job_id}" not in service.log()
+    assert not list((service.data_dir / "output" / job_id).glob("*.mp4"))
 
 
 def test_an_idempotency_key_returns_the_same_job(

@@ -11,6 +11,7 @@ from framecast.errors import ImageError
 from framecast.render import clip as clip_module
 from framecast.render.clip import (
     RenderSpec,
+    RenderStopped,
     encode_frames,
     render_array,
     render_clip,
@@ -87,6 +88,27 @@ def test_bad_image_leaves_no_output(tmp_path):
     image.write_bytes(b"<html>")
     with pytest.raises(ImageError):
         render_clip(image, out, 1.0, SMALL, X264, LIMIT)
+    assert not out.exists()
+
+
+def test_keep_going_is_asked_once_per_second_of_video(tmp_path):
+    asked: list[int] = []
+    image = tmp_path / "source.jpg"
+    image.write_bytes(gradient_jpeg(640, 480))
+    out = tmp_path / "clip.mp4"
+    info = render_clip(image, out, 3.5, SMALL, X264, LIMIT, keep_going=lambda: not asked.append(1))
+    assert info.frames == 84 and probe(out).frames == 84
+    assert len(asked) == 3  # after frames 24, 48 and 72
+
+
+def test_a_clip_stops_mid_render_when_told_and_leaves_no_file(tmp_path):
+    answers = iter([True, False])
+    image = tmp_path / "source.jpg"
+    image.write_bytes(gradient_jpeg(640, 480))
+    out = tmp_path / "clip.mp4"
+    with pytest.raises(RenderStopped, match="stopped after 48 of 1440 frames") as stopped:
+        render_clip(image, out, 60.0, SMALL, X264, LIMIT, keep_going=lambda: next(answers))
+    assert (stopped.value.frames_done, stopped.value.frames) == (48, 1440)
     assert not out.exists()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sys
 import threading
@@ -23,6 +24,7 @@ from framecast.render.motion import CameraPath, Motion, frame_count, frame_times
 __all__ = [
     "ClipInfo",
     "RenderSpec",
+    "RenderStopped",
     "encode_frames",
     "render_array",
     "render_clip",
@@ -69,6 +71,15 @@ class ClipInfo:
     encoder: str
 
 
+class RenderStopped(Exception):
+    """The clip was abandoned part-way because ``keep_going`` said so; nothing was written."""
+
+    def __init__(self, frames_done: int, frames: int) -> None:
+        super().__init__(f"stopped after {frames_done} of {frames} frames")
+        self.frames_done = frames_done
+        self.frames = frames
+
+
 def render_frames(
     rgb: np.ndarray, spec: RenderSpec, frames: int, buffers: int = 2
 ) -> Iterator[memoryview]:
@@ -105,8 +116,17 @@ def send_frames(
             write(frame)
 
 
-def encode_frames(rgb: np.ndarray, spec: RenderSpec, frames: int, pipe: FfmpegPipe) -> None:
+def encode_frames(
+    rgb: np.ndarray,
+    spec: RenderSpec,
+    frames: int,
+    pipe: FfmpegPipe,
+    keep_going: Callable[[], bool] | None = None,
+) -> None:
     """Render the clip's frames into ``pipe``, each write overlapping the next frame's warp.
+
+    ``keep_going`` is asked once per second of video; when it says no, :class:`RenderStopped`
+    is raised (a cancelled job stops mid-clip instead of holding its worker to the end).
 
     The ring has room for the frames ffmpeg may not have read yet (spliced writes lend it
     their memory) besides the one being written and the one being made.
@@ -118,7 +138,18 @@ def encode_frames(rgb: np.ndarray, spec: RenderSpec, frames: int, pipe: FfmpegPi
     """
     held = pipe.splice_frames(spec.width * spec.height * 3 // 2)
     frames_made = render_frames(rgb, spec, frames, buffers=2 + held)
+    if keep_going is not None:
+        frames_made = _until_stopped(frames_made, frames, keep_going, every=max(1, round(spec.fps)))
     send_frames(frames_made, pipe.write, maker_setup=_yield_to_the_encoder)
+
+
+def _until_stopped(
+    frames: Iterator[memoryview], total: int, keep_going: Callable[[], bool], every: int
+) -> Iterator[memoryview]:
+    for done, frame in enumerate(frames):
+        if done and done % every == 0 and not keep_going():
+            raise RenderStopped(done, total)
+        yield frame
 
 
 def _yield_to_the_encoder() -> None:
@@ -144,9 +175,14 @@ def render_clip(
     spec: RenderSpec,
     encoding: EncoderConfig,
     max_pixels: int,
+    keep_going: Callable[[], bool] | None = None,
 ) -> ClipInfo:
-    """Render the image at ``image_path`` to an MP4 of ``round(duration × fps)`` frames."""
-    return _render(lambda: load_image(image_path, max_pixels), out_path, duration, spec, encoding)
+    """Render the image at ``image_path`` to an MP4 of ``round(duration × fps)`` frames.
+
+    Raises :class:`RenderStopped` (and leaves no file) once ``keep_going`` answers False.
+    """
+    image = functools.partial(load_image, image_path, max_pixels)
+    return _render(image, out_path, duration, spec, encoding, keep_going)
 
 
 def _render(
@@ -155,6 +191,7 @@ def _render(
     duration: float,
     spec: RenderSpec,
     encoding: EncoderConfig,
+    keep_going: Callable[[], bool] | None = None,
 ) -> ClipInfo:
     if not duration > 0:
         raise ValueError(f"duration must be positive, got {duration}")
@@ -162,5 +199,5 @@ def _render(
     # ffmpeg starts first: its start-up (and the encoder's) overlaps decoding the image and
     # preparing the source. A bad image kills it and leaves no output, as any failure does.
     with ClipEncoder(encoding, out_path, spec.width, spec.height, spec.fps) as encoder:
-        encode_frames(image(), spec, frames, encoder)
+        encode_frames(image(), spec, frames, encoder, keep_going)
     return ClipInfo(frames, frames / spec.fps, spec.width, spec.height, spec.fps, encoder.encoder)

@@ -45,7 +45,8 @@ class ApiUploader:
         self._wanted = True
 
     def still_wanted(self) -> bool:
-        # Asked before each clip, at most once a second; a network blip never stops work.
+        # Asked before each clip and each second of video rendered, at most once a second; a
+        # network blip never stops work.
         with self._lock:
             if self._wanted and time.monotonic() - self._checked_at >= STATUS_CHECK_SECONDS:
                 self._checked_at = time.monotonic()

@@ -13,7 +13,7 @@ import httpx
 
 from framecast.config import Settings
 from framecast.errors import InputError, ItemError
-from framecast.render.clip import RenderSpec, render_clip
+from framecast.render.clip import RenderSpec, RenderStopped, render_clip
 from framecast.worker.fetch import fetch_to_file
 from framecast.worker.schema import ImageItem, MotionFields, RenderBlock, WorkerJob
 from framecast.worker.upload import Uploader
@@ -130,14 +130,19 @@ def _produce(
         source.result()
         if not uploader.still_wanted():
             raise ItemError("skipped: the job was cancelled or passed its deadline")
-        info = render_clip(
-            source_path,
-            clip_path,
-            item.duration,
-            spec,
-            settings.encoding,
-            settings.fetch.max_pixels,
-        )
+        log.info("clip rendering job_id=%s item=%d duration=%s", job_id, item.index, item.duration)
+        try:
+            info = render_clip(
+                source_path,
+                clip_path,
+                item.duration,
+                spec,
+                settings.encoding,
+                settings.fetch.max_pixels,
+                keep_going=uploader.still_wanted,
+            )
+        except RenderStopped as exc:
+            raise ItemError(f"{exc}: the job was cancelled or passed its deadline") from exc
         result = uploader.upload(item, clip_path)
         log.info(
             "clip uploaded job_id=%s item=%d frames=%d bytes=%s",
