@@ -107,10 +107,14 @@ def test_the_api_restarted_while_runpod_jobs_run_resumes_polling_them(
 ) -> None:
     start_workers(1)
     service = start_runpod_service(RUNPOD_CHUNK_SIZE="2")
-    job_id = submit(service, {"images": images(media_server, 4, slow=1.0), **SMALL})
+    body = {"images": images(media_server, 4), **SMALL}
+    for i in range(4):  # nothing is rendered (or uploaded) until the API is back
+        media_server.add_held(f"/img{i}.jpg", solid_jpeg(64, 36, (90, 80, 160)))
+    job_id = submit(service, body)
     cloud.wait_for(lambda: service.log().count("runpod submitted") == 2)  # ids saved
     service.stop(signal.SIGKILL)
     service.start()
+    media_server.release()
     job = poll_until_final(service, job_id)
     assert job["status"] == "succeeded"
     assert [v["id"] for v in job["videos"]] == [f"img-{i}" for i in range(4)]
@@ -137,13 +141,13 @@ def test_429s_and_5xx_from_runpod_are_retried(
 def test_a_job_past_its_deadline_fails_and_its_runpod_job_is_cancelled(
     start_runpod_service, cloud: RunPodEmulator, media_server
 ) -> None:
-    service = start_runpod_service(JOB_TIMEOUT_SECONDS="2")  # no worker: it stays queued
+    service = start_runpod_service(JOB_TIMEOUT_SECONDS="4")  # no worker: it stays queued
     job = poll_until_final(service, submit(service, {"images": images(media_server, 1), **SMALL}))
     assert job["status"] == "failed"
     assert "deadline" in job["error"]
     (run,) = cloud.runs
     assert run.status == "CANCELLED"
-    assert 1000 <= run.policy["executionTimeout"] <= 2100
+    assert 2000 <= run.policy["executionTimeout"] <= 4100
 
 
 def test_a_worker_without_upload_configuration_fails_the_job_clearly(
@@ -208,8 +212,8 @@ def test_item_errors_are_live_and_survive_an_api_restart(
     service = start_runpod_service(RUNPOD_CHUNK_SIZE="2")
     body = {"images": images(media_server, 4), **SMALL}
     body["images"][1]["image_url"] = media_server.url("/missing.jpg")  # chunk 1 fails one item
-    for i in (2, 3):  # chunk 2 is still running when the API is killed
-        media_server.add_slow(f"/img{i}.jpg", solid_jpeg(64, 36, (90, 80, 160)), delay=4.0)
+    for i in (2, 3):  # chunk 2 is still running when the API is killed, and until it is back
+        media_server.add_held(f"/img{i}.jpg", solid_jpeg(64, 36, (90, 80, 160)))
     job_id = submit(service, body)
     with service.client() as client:
         running = cloud.wait_for(
@@ -218,6 +222,7 @@ def test_item_errors_are_live_and_survive_an_api_restart(
     assert running["status"] == "running"  # the error shows before the job ends
     service.stop(signal.SIGKILL)
     service.start()
+    media_server.release()
     job = poll_until_final(service, job_id)
     assert job["status"] == "partial"
     assert [v["id"] for v in job["videos"]] == ["img-0", "img-2", "img-3"]

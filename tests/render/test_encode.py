@@ -183,10 +183,10 @@ def test_an_ffmpeg_that_never_finishes_the_file_is_killed(tmp_path):
 def test_time_spent_making_frames_is_not_a_stall(tmp_path):
     out = tmp_path / "frames.raw"
     command = copy_command(EncoderConfig(encoder="x264"), 64, 64, out)
-    with FfmpegPipe(command, out, stall_seconds=0.3) as pipe:
+    with FfmpegPipe(command, out, stall_seconds=1.0) as pipe:
         for value in (1, 2):
             pipe.write(bytes([value]) * 64 * 64)
-            time.sleep(0.8)  # a slow renderer: ffmpeg waits on us, not we on it
+            time.sleep(1.5)  # a slow renderer: ffmpeg waits on us, not we on it
     assert out.read_bytes() == bytes([1]) * 64 * 64 + bytes([2]) * 64 * 64
 
 
@@ -196,14 +196,14 @@ def test_the_stall_limit_is_a_setting(monkeypatch):
 
 
 def test_an_ffmpeg_busy_finishing_the_file_is_slow_not_hung(tmp_path):
-    # It reads everything, then works (uses CPU) for 4 stall periods before exiting cleanly:
+    # It reads everything, then works (uses CPU) for 3 stall periods before exiting cleanly:
     # a long final flush (a slow preset, a 4K clip) must not be taken for a hang.
     busy = [
         sys.executable,
         "-c",
-        "import sys, time; sys.stdin.buffer.read(); end = time.monotonic() + 2.0\n"
+        "import sys, time; sys.stdin.buffer.read(); end = time.monotonic() + 3.0\n"
         "while time.monotonic() < end: pass",
     ]
-    with FfmpegPipe(busy, None, stall_seconds=0.5) as pipe:
+    with FfmpegPipe(busy, None, stall_seconds=1.0) as pipe:
         pipe.write(FRAME)
     assert pipe.frames == 1

@@ -106,7 +106,7 @@ def test_an_expired_presigned_url_is_refused(
     # Presigned GETs live until the job's deadline + TTL: a few seconds here. The object is
     # kept (lifecycle mode), so a refusal can only come from the URL's expiry.
     service = start_service(
-        **s3.env(S3_DELETE_EXPIRED="false"), OUTPUT_TTL_SECONDS="1", JOB_TIMEOUT_SECONDS="4"
+        **s3.env(S3_DELETE_EXPIRED="false"), OUTPUT_TTL_SECONDS="1", JOB_TIMEOUT_SECONDS="10"
     )
     with service.client() as client:
         result = client.post(
@@ -114,7 +114,7 @@ def test_an_expired_presigned_url_is_refused(
         ).json()
     url = result["videos"][0]["video_url"]
     assert httpx.get(url).status_code == 200
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 40
     while httpx.get(url).status_code == 200 and time.monotonic() < deadline:
         time.sleep(0.25)
     refused = httpx.get(url)

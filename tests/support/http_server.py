@@ -27,6 +27,7 @@ class Route:
     failure_status: int = 503
     failure_headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds before the response starts
+    held: bool = False  # wait for ``MediaServer.release()`` before responding
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class MediaServer:
         self._routes: dict[str, Route] = {}
         self._lock = threading.Lock()
         self._closing = threading.Event()
+        self._released = threading.Event()
         self._httpd = _Server((host, 0), _Handler)
         self._httpd.media = self
         self.host = host
@@ -97,6 +99,14 @@ class MediaServer:
     ) -> None:
         """Serve ``body`` after waiting ``delay`` seconds (cut short by ``close``)."""
         self._set(path, Route(body, content_type, delay=delay))
+
+    def add_held(self, path: str, body: bytes, content_type: str = "image/jpeg") -> None:
+        """Serve ``body`` only once :meth:`release` is called (or the server closes)."""
+        self._set(path, Route(body, content_type, held=True))
+
+    def release(self) -> None:
+        """Let every held response (waiting or to come) go out."""
+        self._released.set()
 
     def close(self) -> None:
         """Stop serving; slow responses still waiting are released."""
@@ -168,6 +178,9 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             if route.delay and media._closing.wait(route.delay):
                 return
+            while route.held and not media._released.wait(0.05):
+                if media._closing.is_set():
+                    return
             self._send(
                 route.status,
                 route.body,

@@ -119,6 +119,13 @@ class RunPodBackend(Backend):
                         chunk.ids.append(await self._submit(job, chunk, record.deadline_at))
                     chunk.live = True
                     record.save({"chunks": [asdict(c) for c in chunks]})
+                    log.info(  # once saved: a restarted service polls it, never resubmits
+                        "runpod submitted job_id=%s runpod_id=%s items=%d first=%d",
+                        job["job_id"],
+                        chunk.ids[-1],
+                        len(chunk.items),
+                        chunk.items[0],
+                    )
                 else:
                     log.info("runpod polling job_id=%s runpod_id=%s", job["job_id"], chunk.ids[-1])
                 payload = await self._wait(chunk.ids[-1])
@@ -163,15 +170,7 @@ class RunPodBackend(Backend):
             "executionTimeout": int(remaining * 1000),
             "ttl": int((remaining + TTL_MARGIN_SECONDS) * 1000),
         }
-        runpod_id = await self.api.run(chunk_job, policy)
-        log.info(
-            "runpod submitted job_id=%s runpod_id=%s items=%d first=%d",
-            job["job_id"],
-            runpod_id,
-            len(chunk.items),
-            chunk.items[0],
-        )
-        return runpod_id
+        return await self.api.run(chunk_job, policy)
 
     async def _wait(self, runpod_id: str) -> dict[str, Any] | None:
         """Poll until the RunPod job reaches a final status (or is gone): 2 s growing to 5 s."""
