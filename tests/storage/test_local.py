@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -11,7 +13,7 @@ import pytest
 
 from framecast.errors import InputError, NotFound, PayloadTooLarge
 from framecast.storage.base import clip_key, safe_slug
-from framecast.storage.local import LocalStorage
+from framecast.storage.local import STALE_PART_SECONDS, LocalStorage
 
 
 async def chunks(*parts: bytes) -> AsyncIterator[bytes]:
@@ -72,3 +74,20 @@ def test_urls_are_relative_or_under_the_public_base(tmp_path: Path) -> None:
     assert LocalStorage(tmp_path).url("j/0000-a b.mp4") == "/output/j/0000-a%20b.mp4"
     public = LocalStorage(tmp_path, "https://cdn.example.com")
     assert public.url("j/0000-a.mp4") == "https://cdn.example.com/output/j/0000-a.mp4"
+
+
+def test_partial_uploads_left_by_a_dead_process_are_removed_at_start(tmp_path: Path) -> None:
+    (tmp_path / "dead-job").mkdir()
+    stale = tmp_path / "dead-job" / ".0000-a.mp4.0f0f.part"
+    stale.write_bytes(b"half a clip")
+    old = time.time() - STALE_PART_SECONDS - 5
+    os.utime(stale, (old, old))
+    (tmp_path / "live-job").mkdir()
+    writing = tmp_path / "live-job" / ".0000-b.mp4.1e1e.part"  # still being written
+    writing.write_bytes(b"streaming")
+    done = tmp_path / "live-job" / "0001-c.mp4"
+    done.write_bytes(b"a clip")
+    os.utime(done, (old, old))
+    LocalStorage(tmp_path)
+    assert not (tmp_path / "dead-job").exists()  # its folder went with it
+    assert writing.exists() and done.exists()

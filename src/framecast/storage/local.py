@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
+import time
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -11,6 +13,13 @@ from urllib.parse import quote
 
 from framecast.errors import NotFound
 from framecast.storage.base import Storage, StoredObject, copy_checked
+
+log = logging.getLogger("framecast.storage")
+
+# A temp file nothing has written to for this long was left by a process that died mid-write
+# (an upload streams continuously); it is removed at start-up, or it would keep its job's
+# folder from ever being removed.
+STALE_PART_SECONDS = 600.0
 
 
 class LocalStorage(Storage):
@@ -22,6 +31,17 @@ class LocalStorage(Storage):
         self.root = root.resolve()
         self.root.mkdir(parents=True, exist_ok=True)
         self.public_base_url = public_base_url
+        self._remove_stale_parts()
+
+    def _remove_stale_parts(self) -> None:
+        cutoff = time.time() - STALE_PART_SECONDS
+        for part in self.root.glob("*/.*.part"):
+            with contextlib.suppress(OSError):
+                if part.stat().st_mtime < cutoff:
+                    part.unlink()
+                    log.info("stale partial upload removed path=%s", part)
+                    with contextlib.suppress(OSError):
+                        part.parent.rmdir()  # its job's folder, if nothing else is in it
 
     def path(self, key: str) -> Path:
         """The file behind a key; a key that would leave the root is refused."""
