@@ -159,6 +159,7 @@ def test_lifecycle_rules_can_own_deletion(
         ({"S3_BUCKET": "no-such-bucket"}, "S3_BUCKET"),
         ({"S3_ENDPOINT_URL": "http://127.0.0.1:9"}, "S3_ENDPOINT_URL"),
         ({"S3_BUCKET": ""}, "S3_BUCKET"),
+        ({"S3_ACCESS_KEY": "AKIA-NOT-OURS"}, "S3_ACCESS_KEY"),
     ],
 )
 def test_a_bad_bucket_setting_stops_the_service_at_start(

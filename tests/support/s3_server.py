@@ -1,12 +1,14 @@
 """A real S3 API over HTTP on 127.0.0.1: moto's server, plus the presigned-URL expiry S3 enforces.
 
-moto serves the S3 API faithfully but does not refuse expired presigned URLs; the small WSGI
-layer here does, from the URL's own X-Amz-Date and X-Amz-Expires, as S3 does (403).
+moto serves the S3 API faithfully but refuses neither expired presigned URLs nor unknown access
+keys; the small WSGI layer here does both, as S3 does (403): expiry from the URL's own
+X-Amz-Date and X-Amz-Expires, the key from the request's SigV4 credential (header or query).
 """
 
 from __future__ import annotations
 
 import json
+import re
 import threading
 import uuid
 from collections.abc import Callable, Iterable
@@ -23,18 +25,29 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import make_server
 
+ACCESS_KEY, SECRET_KEY = "test-access", "test-secret"
 EXPIRED = (
     b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code>'
     b"<Message>Request has expired</Message></Error>"
 )
+UNKNOWN_KEY = (
+    b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>InvalidAccessKeyId</Code>'
+    b"<Message>The AWS Access Key Id you provided does not exist in our records.</Message>"
+    b"</Error>"
+)
 
 
-class _RefuseExpired:
+class _Refusals:
     def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
         self.app = app
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         query = parse_qs(environ.get("QUERY_STRING", ""))
+        credential = query.get("X-Amz-Credential", [""])[0] or environ.get("HTTP_AUTHORIZATION", "")
+        key = re.search(r"(?:^|Credential=)([^/\s,]+)/", credential)
+        if key and key[1] != ACCESS_KEY:
+            start_response("403 Forbidden", [("Content-Type", "application/xml")])
+            return [UNKNOWN_KEY]
         if "X-Amz-Date" in query and "X-Amz-Expires" in query:
             signed = datetime.strptime(query["X-Amz-Date"][0], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
             if datetime.now(UTC) > signed + timedelta(seconds=int(query["X-Amz-Expires"][0])):
@@ -51,7 +64,7 @@ class S3Server:
 
     def __init__(self) -> None:
         self.bucket = f"clips-{uuid.uuid4().hex[:12]}"
-        app = _RefuseExpired(DomainDispatcherApplication(create_backend_app))
+        app = _Refusals(DomainDispatcherApplication(create_backend_app))
         self._server = make_server(
             "127.0.0.1", 0, app, threaded=True, request_handler=MotoRequestHandler
         )
@@ -65,8 +78,8 @@ class S3Server:
             "s3",
             endpoint_url=self.endpoint,
             region_name="us-east-1",
-            aws_access_key_id="test-access",
-            aws_secret_access_key="test-secret",
+            aws_access_key_id=ACCESS_KEY,
+            aws_secret_access_key=SECRET_KEY,
             config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
         )
 
@@ -96,8 +109,8 @@ class S3Server:
             "S3_ENDPOINT_URL": self.endpoint,
             "S3_BUCKET": self.bucket,
             "S3_REGION": "us-east-1",
-            "S3_ACCESS_KEY": "test-access",
-            "S3_SECRET_KEY": "test-secret",
+            "S3_ACCESS_KEY": ACCESS_KEY,
+            "S3_SECRET_KEY": SECRET_KEY,
             **extra,
         }
 
