@@ -1,4 +1,6 @@
 import asyncio
+import socket
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -53,6 +55,44 @@ def test_each_checked_address_is_tried_in_turn(server) -> None:
     resolve = as_if_public("images.test", "127.0.0.2", "127.0.0.1")  # nothing on .2's port
     with httpx.Client(transport=PublicTransport(httpx.Limits(), resolve)) as client:
         assert client.get(server.url("/a.jpg", host="images.test")).status_code == 200
+
+
+@pytest.fixture
+def unanswered_port() -> Iterator[int]:
+    """A port whose backlog is full: connections to it neither succeed nor fail, they wait."""
+    with socket.socket() as listener, socket.socket() as filler:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        filler.connect(listener.getsockname())
+        yield listener.getsockname()[1]
+
+
+def test_the_connect_timeout_is_shared_by_all_the_addresses(unanswered_port) -> None:
+    # A host with 4 dead addresses: its connect takes the timeout once, not 4 times.
+    resolve = as_if_public("dead.test", *["127.0.0.1"] * 4)
+    timeout = httpx.Timeout(5.0, connect=0.5)
+    started = time.monotonic()
+    with (
+        httpx.Client(transport=PublicTransport(httpx.Limits(), resolve), timeout=timeout) as client,
+        pytest.raises(httpx.ConnectTimeout),
+    ):
+        client.get(f"http://dead.test:{unanswered_port}/")
+    assert time.monotonic() - started < 1.5  # 4 x 0.5 s without the shared budget
+
+
+def test_the_async_connect_timeout_is_shared_too(unanswered_port) -> None:
+    resolve = as_if_public("dead.test", *["127.0.0.1"] * 4)
+    timeout = httpx.Timeout(5.0, connect=0.5)
+
+    async def get() -> None:
+        transport = PublicAsyncTransport(httpx.Limits(), resolve)
+        async with httpx.AsyncClient(transport=transport, timeout=timeout) as client:
+            await client.get(f"http://dead.test:{unanswered_port}/")
+
+    started = time.monotonic()
+    with pytest.raises(httpx.ConnectTimeout):
+        asyncio.run(get())
+    assert time.monotonic() - started < 1.5
 
 
 def test_the_async_transport_checks_the_same_way(server) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -84,6 +85,28 @@ _SocketOptions = Iterable[Any] | None
 _CONNECT_FAILURES = (httpcore.ConnectError, httpcore.ConnectTimeout)
 
 
+class _ConnectBudget:
+    """One connect timeout for all of a host's addresses: a host with N dead addresses fails
+    in the timeout, not N times it."""
+
+    def __init__(self, host: str, timeout: float | None) -> None:
+        self.host = host
+        self.deadline = None if timeout is None else time.monotonic() + timeout
+        self.failure: Exception | None = None
+
+    def left(self) -> float | None:
+        """The time the next attempt may take; raises once none is left."""
+        if self.deadline is None:
+            return None
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise httpcore.ConnectTimeout(f"connecting to {self.host} timed out")
+        return left
+
+    def failed(self) -> Exception:
+        return self.failure or httpcore.ConnectError(f"no address for {self.host}")
+
+
 class _PublicSyncBackend(httpcore.SyncBackend):
     def __init__(self, resolve: Resolver) -> None:
         self._resolve = resolve
@@ -96,13 +119,15 @@ class _PublicSyncBackend(httpcore.SyncBackend):
         local_address: str | None = None,
         socket_options: _SocketOptions = None,
     ) -> httpcore.NetworkStream:
-        failure: Exception | None = None
+        budget = _ConnectBudget(host, timeout)
         for address in self._resolve(host, port):
             try:
-                return super().connect_tcp(address, port, timeout, local_address, socket_options)
+                return super().connect_tcp(
+                    address, port, budget.left(), local_address, socket_options
+                )
             except _CONNECT_FAILURES as exc:  # the next address may answer
-                failure = exc
-        raise failure or httpcore.ConnectError(f"no address for {host}")
+                budget.failure = exc
+        raise budget.failed()
 
 
 class _PublicAsyncBackend(httpcore.AnyIOBackend):
@@ -117,15 +142,15 @@ class _PublicAsyncBackend(httpcore.AnyIOBackend):
         local_address: str | None = None,
         socket_options: _SocketOptions = None,
     ) -> httpcore.AsyncNetworkStream:
-        failure: Exception | None = None
+        budget = _ConnectBudget(host, timeout)
         for address in await anyio.to_thread.run_sync(self._resolve, host, port):
             try:
                 return await super().connect_tcp(
-                    address, port, timeout, local_address, socket_options
+                    address, port, budget.left(), local_address, socket_options
                 )
             except _CONNECT_FAILURES as exc:
-                failure = exc
-        raise failure or httpcore.ConnectError(f"no address for {host}")
+                budget.failure = exc
+        raise budget.failed()
 
 
 def _pool_options(limits: httpx.Limits) -> dict[str, Any]:
