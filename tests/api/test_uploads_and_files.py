@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import time
 
 import httpx
+import pytest
 
 from tests.support.http_server import MediaServer
 from tests.support.media import solid_jpeg
@@ -110,6 +112,29 @@ def test_base64_upload_keeps_the_original_contract(service: ServiceProcess) -> N
             == 400
         )
     assert httpx.post(f"{service.base_url}/upload/video", json={}).status_code == 401
+
+
+def test_a_base64_upload_of_several_decode_slices_is_stored_byte_exact(
+    service: ServiceProcess,
+) -> None:
+    data = os.urandom(7 * 1024 * 1024 + 5)  # ~9.3 M characters: 3 slices, padding at the end
+    body = {"id": "several-slices", "video_base64": base64.b64encode(data).decode()}
+    with service.client() as client:
+        response = client.post("/upload/video", json=body)
+        assert response.status_code == 200, response.text
+        assert response.json()["bytes"] == len(data)
+        assert response.json()["sha256"] == hashlib.sha256(data).hexdigest()
+        assert client.get(response.json()["video_url"]).content == data
+
+
+@pytest.mark.parametrize("text", ["QUJ", "QQ==QUJD", "QUJD\nQUJD", "QUJD====", "QU-D"])
+def test_bad_base64_is_refused_whole_and_records_nothing(service: ServiceProcess, text) -> None:
+    with service.client() as client:
+        before = client.get("/jobs").json()["jobs"]
+        response = client.post("/upload/video", json={"id": "bad", "video_base64": text})
+        assert response.status_code == 400
+        assert response.json()["message"].startswith("video_base64: not valid base64")
+        assert client.get("/jobs").json()["jobs"] == before
 
 
 def test_base64_upload_over_the_limit_is_413(start_service) -> None:
