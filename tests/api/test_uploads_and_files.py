@@ -153,9 +153,46 @@ def test_output_supports_range_requests(service: ServiceProcess) -> None:
             "/upload/video", json={"id": "r", "video_base64": base64.b64encode(data).decode()}
         ).json()["video_url"]
         part = client.get(url, headers={"Range": "bytes=100-199"})
+        tail = client.get(url, headers={"Range": "bytes=-1"})
+        beyond = client.get(url, headers={"Range": f"bytes={len(data)}-"})
+        # A Range that can't be parsed is ignored, as RFC 9110 asks: the whole clip
+        ignored = [
+            client.get(url, headers={"Range": r})
+            for r in ("bytes=5-2", "bytes=abc", "bytes=-", "items=0-5")
+        ]
     assert part.status_code == 206
     assert part.content == data[100:200]
     assert part.headers["content-range"] == f"bytes 100-199/{len(data)}"
+    assert (tail.status_code, tail.content) == (206, data[-1:])
+    assert beyond.status_code == 416
+    assert beyond.headers["content-range"] == f"bytes */{len(data)}"
+    assert all((r.status_code, r.content) == (200, data) for r in ignored)
+
+
+def test_output_answers_head_like_get_without_the_body(service: ServiceProcess) -> None:
+    data = b"\x00\x00\x00\x18ftypmp42" * 100
+    with service.client() as client:
+        url = client.post(
+            "/upload/video", json={"id": "h", "video_base64": base64.b64encode(data).decode()}
+        ).json()["video_url"]
+        head = client.head(url)
+        assert head.status_code == 200
+        assert head.headers["content-length"] == str(len(data))
+        assert head.headers["content-type"] == "video/mp4"
+        assert head.headers["accept-ranges"] == "bytes"
+        assert head.content == b""
+
+
+def test_a_nul_in_an_output_name_is_404_not_a_crash(service: ServiceProcess) -> None:
+    with service.client() as client:
+        url = client.post(
+            "/upload/video", json={"id": "n", "video_base64": base64.b64encode(b"mp4").decode()}
+        ).json()["video_url"]
+        folder = url.rsplit("/", 1)[0]
+        for name in ("%00", "a%00b.mp4", url.rsplit("/", 1)[1] + "%00"):
+            response = client.get(f"{folder}/{name}")
+            assert response.status_code == 404, name
+            assert response.json()["error"] == "not_found"
 
 
 def test_clips_expire_after_the_ttl_with_410(start_service, media_server: MediaServer) -> None:

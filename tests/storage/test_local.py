@@ -55,8 +55,12 @@ def test_a_refused_rewrite_keeps_the_earlier_file(tmp_path: Path) -> None:
     assert (tmp_path / "job/0000-a.mp4").read_bytes() == b"good"
 
 
-@pytest.mark.parametrize("key", ["../x.mp4", "job/../../x.mp4", "/etc/passwd", ""])
-def test_keys_that_leave_the_root_are_refused(tmp_path: Path, key: str) -> None:
+@pytest.mark.parametrize(
+    "key", ["../x.mp4", "job/../../x.mp4", "/etc/passwd", "", "job/a\x00b.mp4", "job/\x00"]
+)
+def test_keys_that_leave_the_root_or_cannot_name_a_file_are_refused(
+    tmp_path: Path, key: str
+) -> None:
     with pytest.raises(NotFound):
         LocalStorage(tmp_path / "out").path(key)
 

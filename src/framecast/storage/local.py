@@ -44,7 +44,10 @@ class LocalStorage(Storage):
                         part.parent.rmdir()  # its job's folder, if nothing else is in it
 
     def path(self, key: str) -> Path:
-        """The file behind a key; a key that would leave the root is refused."""
+        """The file behind a key; a key that would leave the root, or can't name a file (a NUL
+        in it), is refused."""
+        if "\x00" in key:
+            raise NotFound(f"no file {key!r}")
         path = (self.root / key).resolve()
         if not path.is_relative_to(self.root) or path == self.root:
             raise NotFound(f"no file {key!r}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi.responses import FileResponse
+from starlette.responses import MalformedRangeHeader
 
 from framecast.api.deps import ServicesDep
 from framecast.errors import NotFound
@@ -12,9 +13,22 @@ from framecast.storage.local import LocalStorage
 router = APIRouter(tags=["files"])
 
 
-@router.get("/output/{job_id}/{name}")
+class ClipResponse(FileResponse):
+    """A clip; a Range header it can't parse is ignored (the whole clip, 200), as RFC 9110
+    asks, instead of Starlette's plain-text 400."""
+
+    @classmethod
+    def _parse_range_header(cls, http_range: str, file_size: int) -> list[tuple[int, int]]:
+        try:
+            return super()._parse_range_header(http_range, file_size)
+        except MalformedRangeHeader:
+            return []
+
+
+@router.api_route("/output/{job_id}/{name}", methods=["GET", "HEAD"])
 async def get_clip(job_id: str, name: str, services: ServicesDep) -> FileResponse:
-    """Download a clip (no key needed: the URL is the capability, as in the original)."""
+    """Download a clip (no key needed: the URL is the capability, as in the original). HEAD
+    answers the same headers without the body (players and CDNs ask first)."""
     if not isinstance(services.storage, LocalStorage):
         raise NotFound("clips are served by the S3 bucket (STORAGE=s3), not at /output/")
     services.jobs.check_servable(job_id)
@@ -23,4 +37,4 @@ async def get_clip(job_id: str, name: str, services: ServicesDep) -> FileRespons
     path = services.storage.path(f"{job_id}/{name}")
     if not path.is_file():
         raise NotFound(f"no file {job_id}/{name}")
-    return FileResponse(path, media_type="video/mp4")
+    return ClipResponse(path, media_type="video/mp4")
