@@ -53,6 +53,12 @@ def test_normalize_url_is_idempotent(raw: str) -> None:
         ("https://", "has no host"),
         ("http://example.com:99999/a.jpg", "invalid port"),
         ("http://exa mple.com/a.jpg", "invalid host"),
+        ("http://xn--/a.jpg", "invalid host"),
+        ("http://xn--a-ecp.com/a.jpg", "invalid host"),  # not valid punycode for its label
+        ("http://a..b/x.jpg", "invalid host 'a..b': an empty label"),
+        (f"http://{'a' * 64}.com/x.jpg", "a label longer than 63 characters"),
+        (f"http://{'a.' * 127}com/x.jpg", "longer than 253 characters"),
+        ("http://café..com/x.jpg", "invalid host"),
     ],
 )
 def test_normalize_url_refuses_what_cannot_be_fetched(raw: str, message: str) -> None:

@@ -88,11 +88,33 @@ def _encode_host(host: str, text: str) -> str:
     if host.isascii():
         if not re.fullmatch(r"[A-Za-z0-9._~!$&'()*+,;=%-]+", host):
             raise InputError(f"image URL has an invalid host {host!r}: {_clip(text)!r}")
-        return host.lower()
-    try:
-        return str(idna.encode(host, uts46=True).decode("ascii"))
-    except idna.IDNAError as exc:
-        raise InputError(f"image URL has an invalid host {host!r}: {exc}") from exc
+        encoded = host.lower()
+    else:
+        try:
+            encoded = str(idna.encode(host, uts46=True).decode("ascii"))
+        except UnicodeError as exc:  # idna.IDNAError is one
+            raise InputError(f"image URL has an invalid host {host!r}: {exc}") from exc
+    if problem := _dns_name_problem(encoded):
+        raise InputError(f"image URL has an invalid host {host!r}: {problem}")
+    return encoded
+
+
+def _dns_name_problem(host: str) -> str | None:
+    """Why ``host`` (ASCII) can't be looked up, or None. Caught here, a bad name is a 400 at
+    submission instead of an error deep in the resolver."""
+    if len(host) > 253:
+        return "a name longer than 253 characters"
+    for label in host.split("."):
+        if not label:
+            return "an empty label (two dots in a row, or a leading dot)"
+        if len(label) > 63:
+            return f"a label longer than 63 characters ({label[:20]}…)"
+        if label.startswith("xn--"):
+            try:
+                idna.decode(label)
+            except UnicodeError as exc:
+                return f"{label!r} is not a valid internationalised label ({exc})"
+    return None
 
 
 def _quote(part: str, safe: str) -> str:
