@@ -27,6 +27,7 @@ __all__ = [
     "PublicTransport",
     "Resolver",
     "is_public_address",
+    "literal_address",
     "public_addresses",
 ]
 
@@ -58,6 +59,18 @@ def public_addresses(host: str, port: int) -> list[str]:
         if text not in addresses:
             addresses.append(text)
     return addresses
+
+
+def literal_address(host: str) -> IPAddress | None:
+    """The address ``host`` spells out (as a resolver reads it: "127.1" and "0x7f.1" are
+    127.0.0.1), or None when it is a name to look up."""
+    try:
+        infos = socket.getaddrinfo(
+            host.strip("[]"), 0, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST
+        )
+    except (OSError, UnicodeError):
+        return None
+    return ipaddress.ip_address(str(infos[0][4][0]).split("%")[0])
 
 
 def is_public_address(address: IPAddress) -> bool:

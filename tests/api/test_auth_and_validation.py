@@ -141,3 +141,17 @@ def test_an_oversized_body_is_413_before_any_key_check(start_service) -> None:
     assert response.status_code == 413
     assert response.json()["error"] == "payload_too_large"
     assert "4096" in response.json()["message"]
+
+
+def test_a_webhook_to_a_private_address_literal_is_refused_at_submission(start_service) -> None:
+    # Names are resolved at delivery (DNS changes); an address literal can be judged now.
+    service = start_service(FETCH_ALLOW_PRIVATE="false")
+    image = {"id": "a", "image_url": URL, "duracao": 1}
+    for hook in ("http://10.1.2.3/h", "http://127.0.0.1:9/h", "http://[::1]/h", "http://0x7f.1/h"):
+        response = post(service, {"images": [image], "webhook_url": hook})
+        assert response.status_code == 400, hook
+        message = response.json()["message"]
+        assert message.startswith("webhook_url:") and "not a public address" in message, message
+        assert "FETCH_ALLOW_PRIVATE" in message
+    with service.client() as client:
+        assert client.get("/jobs").json()["jobs"] == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Header
 from fastapi.responses import JSONResponse
@@ -21,6 +22,7 @@ from framecast.api.schemas import (
 from framecast.errors import InputError
 from framecast.jobs.model import Job
 from framecast.jobs.service import NewItem, Submission
+from framecast.public_http import is_public_address, literal_address
 from framecast.storage.s3 import normalise_prefix
 from framecast.worker.schema import MAX_PIXELS, RenderBlock
 from framecast.worker.urls import normalize_url
@@ -52,7 +54,7 @@ async def img2vid(
         operation="img2vid",
         items=checked_items(body, services),
         render=body.render_block(),
-        webhook_url=checked_webhook_url(body.webhook_url),
+        webhook_url=checked_webhook_url(body.webhook_url, services.settings.fetch.allow_private),
         metadata=checked_metadata(body.metadata),
         idempotency=idempotency(idempotency_key, x_api_key, body),
         key_prefix=checked_path(body.path, services),
@@ -113,13 +115,22 @@ def checked_render(body: Img2VidCreate) -> RenderBlock:
     return RenderBlock.model_validate(body.render_block())
 
 
-def checked_webhook_url(url: str | None) -> str | None:
+def checked_webhook_url(url: str | None, allow_private: bool) -> str | None:
+    """The normalised URL; one whose host is a non-public address literal is refused now
+    (a name is judged at each delivery, as DNS may change)."""
     if not url:
         return None
     try:
-        return normalize_url(url)
+        normalized = normalize_url(url)
     except InputError as exc:
         raise InputError(f"webhook_url: {exc.message.replace('image URL', 'the URL')}") from exc
+    address = literal_address(urlsplit(normalized).hostname or "")
+    if not allow_private and address is not None and not is_public_address(address):
+        raise InputError(
+            f"webhook_url: {address} is not a public address; set FETCH_ALLOW_PRIVATE=true"
+            " to allow private and local addresses"
+        )
+    return normalized
 
 
 def checked_path(path: str | None, services: Services) -> str | None:
