@@ -2,6 +2,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from framecast.errors import ImageError
 from framecast.render.frames import FrameWarper, fit_canvas, load_image, prepare_source, to_yuv420
@@ -42,6 +43,18 @@ def test_alpha_is_composited_over_black(tmp_path):
     rgba[...] = (200, 100, 50, 128)
     rgb = load_image(write(tmp_path, "a.png", png_bytes(rgba)), LIMIT)
     assert rgb[0, 0].tolist() == [100, 50, 25]
+
+
+@pytest.mark.parametrize("suffix", [".png", ".tif"])
+def test_16_bit_grey_is_scaled_not_clipped(tmp_path, suffix):
+    levels = np.array([[0, 257, 30000, 65535]], dtype=np.uint16).repeat(4, axis=0)
+    path = tmp_path / f"grey16{suffix}"
+    Image.fromarray(levels).save(path)
+    assert Image.open(path).mode.startswith("I")
+    rgb = load_image(path, 10**6)
+    assert rgb.dtype == np.uint8 and rgb.shape == (4, 4, 3)
+    assert rgb[0, :, 0].tolist() == [0, 1, 117, 255]  # value / 257, rounded
+    assert (rgb[..., 0] == rgb[..., 1]).all() and (rgb[..., 1] == rgb[..., 2]).all()
 
 
 @pytest.mark.parametrize(

@@ -61,6 +61,10 @@ def load_image(path: Path, max_pixels: int) -> np.ndarray:
 
 
 def _flatten(image: Image.Image) -> np.ndarray:
+    if image.mode == "I" or image.mode.startswith("I;16"):
+        # 16-bit grey (PNG, TIFF): Pillow's RGB conversion clips it at 255 (white); scale it.
+        grey = np.rint(np.clip(np.asarray(image, dtype=np.float32), 0, 65535) / 257)
+        return np.repeat(grey.astype(np.uint8)[..., None], 3, axis=2)
     if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
         rgba = np.asarray(image.convert("RGBA"), dtype=np.float32)
         alpha = rgba[..., 3:4] / 255.0
