@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import http.client
 import re
 
 import httpx
 import pytest
 
-from tests.support.service import ServiceProcess
+from tests.support.service import API_KEY, ServiceProcess
 
 URL = "http://127.0.0.1:9/a.jpg"  # never fetched: every request here is refused first
 
@@ -141,6 +143,16 @@ def test_an_oversized_body_is_413_before_any_key_check(start_service) -> None:
     assert response.status_code == 413
     assert response.json()["error"] == "payload_too_large"
     assert "4096" in response.json()["message"]
+    chunked = httpx.post(  # no Content-Length: counted as it arrives
+        f"{service.base_url}/video/img2vid",
+        content=(b" " * 1024 for _ in range(64)),
+        headers={"Content-Type": "application/json"},
+    )
+    assert chunked.status_code == 413
+    assert chunked.json()["error"] == "payload_too_large"
+    assert "4096" in chunked.json()["message"] and "MAX_REQUEST_BYTES" in chunked.json()["message"]
+    with service.client() as client:
+        assert client.get("/health").status_code == 200
 
 
 def test_a_webhook_to_a_private_address_literal_is_refused_at_submission(start_service) -> None:
@@ -155,3 +167,73 @@ def test_a_webhook_to_a_private_address_literal_is_refused_at_submission(start_s
         assert "FETCH_ALLOW_PRIVATE" in message
     with service.client() as client:
         assert client.get("/jobs").json()["jobs"] == []
+
+
+@pytest.mark.parametrize(
+    "raw", [b"[" * 5000 + b"]" * 5000, b'{"images": [], "fps": ' + b"9" * 5000 + b"}"]
+)
+def test_json_the_parser_cannot_take_is_invalid_json(service: ServiceProcess, raw: bytes) -> None:
+    with service.client() as client:
+        response = client.post(
+            "/video/img2vid", content=raw, headers={"Content-Type": "application/json"}
+        )
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_json"
+    assert response.json()["message"].startswith("body: not valid JSON")
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "says"),
+    [
+        (
+            {"images": [{"id": "a", "image_url": URL, "duracao": 1, "duration": 1}]},
+            "images[0]",
+            "give duracao or duration, not both",
+        ),
+        ({"images": [{"id": "a", "image_url": URL, "duracao": 1}], "fps": "NaN"}, "fps", "finite"),
+        ({"images": [{"id": "a", "image_url": URL, "duracao": "Infinity"}]}, "duracao", "finite"),
+        (
+            {"images": [{"id": "a", "image_url": URL, "duracao": 1}], "zoom": "NaN"},
+            "zoom",
+            "finite",
+        ),
+    ],
+)
+def test_conflicting_and_non_finite_values_are_named(
+    service: ServiceProcess, body: dict[str, object], field: str, says: str
+) -> None:
+    response = post(service, body)
+    assert response.status_code == 400
+    message = response.json()["message"]
+    assert field in message and says in message, message
+
+
+def test_metadata_is_measured_in_utf8_bytes(service: ServiceProcess) -> None:
+    image = {"id": "a", "image_url": URL, "duracao": 1}
+    with service.client() as client:
+        accented = client.post(
+            "/video/img2vid",
+            json={"images": [image], "metadata": {"note": "é" * 3000}},  # ~6 KB of UTF-8
+            headers={"Prefer": "respond-async"},
+        )
+    assert accented.status_code == 202, accented.text
+    too_big = post(service, {"images": [image], "metadata": {"note": "é" * 9000}})  # ~18 KB
+    assert too_big.status_code == 400
+    assert too_big.json()["message"].startswith("metadata: at most 16384 bytes")
+
+
+def test_a_key_with_a_trailing_space_is_the_key(service: ServiceProcess) -> None:
+    # httpx refuses to send such a header; curl and many clients do.
+    connection = http.client.HTTPConnection("127.0.0.1", service.port, timeout=10)
+    connection.request("GET", "/jobs", headers={"X-API-Key": f"{API_KEY} \t"})
+    assert connection.getresponse().status == 200
+    connection.close()
+
+
+def test_a_forged_cursor_is_refused(service: ServiceProcess) -> None:
+    with service.client() as client:
+        for forged in ("nan|x", "inf|x", "1.5|"):
+            cursor = base64.urlsafe_b64encode(forged.encode()).decode()
+            response = client.get("/jobs", params={"cursor": cursor})
+            assert response.status_code == 400, forged
+            assert response.json()["message"].startswith("cursor:")

@@ -98,7 +98,9 @@ def test_webhook_targets_follow_the_fetch_address_rules(
         WEBHOOK_SECRET=SECRET, FETCH_ALLOW_PRIVATE="false", WEBHOOK_ATTEMPTS="1"
     )
     media_server.add("/hook", b"ok", content_type="text/plain")
-    body = {"images": images(media_server, 1), **SMALL, "webhook_url": media_server.url("/hook")}
+    # A name is judged when the webhook is sent (an address literal is a 400 at submission).
+    hook = media_server.url("/hook", host="localhost")
+    body = {"images": images(media_server, 1), **SMALL, "webhook_url": hook}
     with service.client() as client:
         job_id = client.post("/video/img2vid", json=body).json()["job_id"]
         job = webhook_settles(client, job_id, "failed")
@@ -135,6 +137,29 @@ def test_cancel_stops_pending_work_and_keeps_what_was_uploaded(
     assert len(clips) == 1
 
 
+def test_a_job_waiting_for_a_worker_is_queued_until_one_takes_it(
+    service: ServiceProcess, media_server: MediaServer
+) -> None:
+    media_server.add_held("/held.jpg", solid_jpeg(64, 36, (10, 200, 10)))
+    held = {"id": "held", "image_url": media_server.url("/held.jpg"), "duracao": 0.5}
+    async_ = {"Prefer": "respond-async"}
+    with service.client() as client:
+        first = client.post("/video/img2vid", json={"images": [held], **SMALL}, headers=async_)
+        wait_for(lambda: media_server.hits["/held.jpg"] == 1)  # the only worker is busy
+        assert client.get(f"/jobs/{first.json()['job_id']}").json()["status"] == "running"
+        body = {"images": images(media_server, 1), **SMALL}
+        second = client.post("/video/img2vid", json=body, headers=async_).json()
+        assert second["status"] == "queued"
+        time.sleep(1.0)  # it stays queued while the worker is taken
+        waiting = client.get(f"/jobs/{second['job_id']}").json()
+        assert (waiting["status"], waiting["started_at"]) == ("queued", None)
+        listed = client.get("/jobs", params={"status": "queued"}).json()["jobs"]
+        assert [j["job_id"] for j in listed] == [second["job_id"]]
+        media_server.release()
+    done = poll_until_final(service, second["job_id"])
+    assert done["status"] == "succeeded" and done["started_at"] is not None
+
+
 def test_cancel_stops_a_clip_mid_render(service: ServiceProcess, media_server: MediaServer) -> None:
     media_server.add("/long.jpg", solid_jpeg(640, 360, (0, 90, 200)))
     long_clip = {"id": "long", "image_url": media_server.url("/long.jpg"), "duracao": 60}
@@ -144,7 +169,9 @@ def test_cancel_stops_a_clip_mid_render(service: ServiceProcess, media_server: M
             "/video/img2vid", json=body, headers={"Prefer": "respond-async"}
         ).json()["job_id"]
         wait_for(lambda: f"clip rendering job_id={job_id}" in service.log())
-        assert client.post(f"/jobs/{job_id}/cancel").status_code == 200
+        cancelled = client.post(f"/jobs/{job_id}/cancel").json()
+        assert (cancelled["status"], cancelled["code"]) == ("cancelled", 422)
+        assert cancelled["message"] == "the job was cancelled before any of its 1 videos was done"
         wait_for(lambda: "of 1440 frames: the job was cancelled" in service.log(), timeout=15)
     stopped = re.search(r"stopped after (\d+) of 1440 frames", service.log())
     assert stopped and int(stopped[1]) < 1440

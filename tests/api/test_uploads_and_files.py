@@ -137,6 +137,28 @@ def test_bad_base64_is_refused_whole_and_records_nothing(service: ServiceProcess
         assert client.get("/jobs").json()["jobs"] == before
 
 
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"id": "x" * 300, "video_base64": "QUJD"}, "id: String should have at most 256"),
+        ({"id": "x"}, "video_base64: Field required"),
+        ({"id": "x", "video_base64": "QUJD", "extra": 1}, "extra: Extra inputs"),
+        ("not json", "body: not valid JSON"),
+    ],
+)
+def test_base64_upload_errors_name_the_field(service: ServiceProcess, body, message) -> None:
+    with service.client() as client:
+        if isinstance(body, str):
+            response = client.post(
+                "/upload/video", content=body, headers={"Content-Type": "application/json"}
+            )
+        else:
+            response = client.post("/upload/video", json=body)
+    assert response.status_code == 400
+    assert response.json()["message"].startswith(message), response.json()["message"]
+    assert "pydantic" not in response.json()["message"]
+
+
 def test_base64_upload_over_the_limit_is_413(start_service) -> None:
     service = start_service(BASE64_UPLOAD_MAX_BYTES="2048")
     body = {"id": "big", "video_base64": base64.b64encode(b"x" * 10_000).decode()}

@@ -214,3 +214,19 @@ def test_every_redirect_hop_is_checked(server, tmp_path) -> None:
 def test_a_bad_url_fails_the_item_not_the_job(client, tmp_path) -> None:
     with pytest.raises(FetchError, match="only http and https are accepted"):
         fetch("ftp://example.com/a.jpg", tmp_path / "a.jpg", client)
+
+
+def test_a_cancelled_job_stops_retrying(server, client, tmp_path) -> None:
+    server.add_flaky("/down.jpg", IMAGE, failures=10, status=503)
+    asked: list[int] = []
+    with pytest.raises(FetchError, match="stopped after 1 attempts: the job was cancelled"):
+        fetch_to_file(
+            server.url("/down.jpg"),
+            tmp_path / "a.jpg",
+            FetchConfig(**{**LOCAL.__dict__, "attempts": 5}),
+            client,
+            backoff=FAST,
+            keep_going=lambda: bool(asked.append(1)),
+        )
+    assert server.hits["/down.jpg"] == 1 and len(asked) == 1
+    assert list(tmp_path.iterdir()) == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import httpx
@@ -10,7 +12,7 @@ import pytest
 from framecast.config import Settings
 from framecast.render.probe import probe
 from framecast.worker import upload
-from framecast.worker.handler import handle
+from framecast.worker.handler import STALE_WORK_SECONDS, handle, remove_stale_work
 from tests.support.http_server import MediaServer
 from tests.support.media import solid_jpeg
 from tests.support.service import API_KEY, ServiceProcess
@@ -80,3 +82,20 @@ def test_an_unreachable_upload_target_fails_items_not_the_worker(
     assert output["videos"] == []
     assert "clip upload to the API failed" in output["failed"][0]["error"]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_work_folders_a_killed_worker_left_are_removed_at_start(tmp_path) -> None:
+    old = time.time() - STALE_WORK_SECONDS - 5
+    stale = tmp_path / "framecast-deadjob-x1y2z3"
+    (stale / "sub").mkdir(parents=True)
+    (stale / "0.src").write_bytes(b"half an image")
+    os.utime(stale, (old, old))
+    live = tmp_path / "framecast-livejob-a1b2c3"
+    live.mkdir()
+    (live / "1.mp4").write_bytes(b"being rendered")
+    theirs = tmp_path / "framecast-notes"  # not a job folder's name
+    theirs.mkdir()
+    os.utime(theirs, (old, old))
+    remove_stale_work(tmp_path)
+    assert not stale.exists()
+    assert live.exists() and theirs.exists()

@@ -27,17 +27,28 @@ class BodyLimit:
         if length.isdigit() and int(length) > self.max_bytes:
             await _refuse(send, self.max_bytes)
             return
-        seen = 0
+        # A body without a Content-Length (chunked) is counted as it arrives. Raising from
+        # receive() would reach FastAPI's body parser, which turns any error into a 400: so the
+        # 413 is sent from here, the app is told the client left, and what it answers dropped.
+        seen, refused = 0, False
 
         async def counted() -> Message:
-            nonlocal seen
+            nonlocal seen, refused
+            if refused:
+                return {"type": "http.disconnect"}
             message = await receive()
             seen += len(message.get("body", b""))
             if seen > self.max_bytes:
-                raise PayloadTooLarge(f"body: over the limit of {self.max_bytes} bytes")
+                refused = True
+                await _refuse(send, self.max_bytes)
+                return {"type": "http.disconnect"}
             return message
 
-        await self.app(scope, counted, send)
+        async def guarded(message: Message) -> None:
+            if not refused:
+                await send(message)
+
+        await self.app(scope, counted, guarded)
 
 
 def _streams_its_body(scope: Scope) -> bool:

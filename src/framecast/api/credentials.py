@@ -63,6 +63,7 @@ def webhook_secret(settings: Settings) -> bytes:
 
 def check_api_key(presented: str | None, keys: tuple[str, ...]) -> None:
     """Raise AuthError unless ``presented`` is one of ``keys`` (constant time per key)."""
+    presented = (presented or "").strip()  # a pasted key often brings a space along
     if not presented:
         raise AuthError("X-API-Key: header missing")
     matched = False

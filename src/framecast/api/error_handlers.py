@@ -13,6 +13,8 @@ from framecast.errors import FramecastError, describe_validation_errors
 
 log = logging.getLogger("framecast.api")
 
+BODY_PARSE_FAILED = "There was an error parsing the body"  # FastAPI's detail
+
 
 def error_response(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"error": code, "message": message}, status_code=status)
@@ -35,6 +37,14 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        if exc.status_code == 400 and exc.detail == BODY_PARSE_FAILED:
+            # FastAPI's answer when json.loads itself fails (too deeply nested, a number with
+            # thousands of digits): the same error as any other unreadable body.
+            return error_response(
+                400,
+                "invalid_json",
+                "body: not valid JSON (too deeply nested, or too long a number)",
+            )
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return error_response(exc.status_code, code, str(exc.detail))
 

@@ -5,22 +5,22 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
-from framecast.jobs.model import ItemStatus, Job
+from framecast.jobs.model import ItemStatus, Job, JobStatus
 from framecast.worker.schema import ASPECTS, MAX_SIDE, AspectName, MotionFields, MoveName
 
 MOTION_FIELDS = set(MotionFields.model_fields)
 
 
 class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class ImageCreate(MotionFields):
     """One image of an img2vid request; its motion options override the request's."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     id: str = Field(min_length=1, max_length=256, description="Your id; echoed back.")
     image_url: str = Field(min_length=1, max_length=8192, description="http(s) URL of the image.")
@@ -28,6 +28,13 @@ class ImageCreate(MotionFields):
         validation_alias=AliasChoices("duracao", "duration"),
         description="Clip duration in seconds (`duration` is accepted too).",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_duration(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "duracao" in data and "duration" in data:
+            raise ValueError("give duracao or duration, not both")
+        return data
 
 
 class Img2VidCreate(MotionFields):
@@ -37,7 +44,7 @@ class Img2VidCreate(MotionFields):
     for every image; output size and frame rate are for the whole batch.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     images: list[ImageCreate]
     width: int | None = Field(
@@ -201,6 +208,8 @@ def result_of(job: Job) -> Img2VidPublic:
         code, message = 200, f"{total} video{'s' if total != 1 else ''} rendered"
     elif videos:
         code, message = 207, f"{len(videos)} of {total} videos rendered; {len(failed)} failed"
+    elif job.status is JobStatus.CANCELLED:
+        code, message = 422, f"the job was cancelled before any of its {total} videos was done"
     else:
         code, message = 422, f"all {total} videos failed" + (f": {job.error}" if job.error else "")
     end = job.ended_at

@@ -223,8 +223,17 @@ class JobService:
             raise Conflict(f"item {index}: storage holds {found} bytes, the worker sent {size}")
         return self._record(job, item, StoredObject(key=key, bytes=size, sha256=sha256))
 
-    def _open_item(self, job_id: str, index: int) -> tuple[Job, Item]:
+    def worker_checked_in(self, job_id: str) -> Job:
+        """A worker asked about the job (it does before its first download) or sent a clip:
+        a queued job is now running. Returns the job as it is now."""
         job = self.get(job_id)
+        if job.status is not JobStatus.QUEUED:
+            return job
+        self.store.mark_running(job_id, self.clock())
+        return self.get(job_id)
+
+    def _open_item(self, job_id: str, index: int) -> tuple[Job, Item]:
+        job = self.worker_checked_in(job_id)
         if not 0 <= index < len(job.items):
             raise NotFound(f"item: job {job_id} has no item {index} (it has {len(job.items)})")
         if job.status.is_final:
@@ -337,7 +346,7 @@ class JobService:
         job_error: str | None = None
         try:
             if job.pending_items():
-                self.store.mark_running(job.id, self.clock())
+                # It stays "queued" until a worker takes it: see worker_checked_in.
                 remaining = job.deadline_at - self.clock()
                 if remaining <= 0:
                     raise TimeoutError

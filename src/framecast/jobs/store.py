@@ -183,10 +183,12 @@ class JobStore:
         )
 
     def mark_running(self, job_id: str, at: float) -> None:
+        """A queued job starts (a job that has ended meanwhile stays as it is)."""
         with self._tx() as db:
             db.execute(
-                "UPDATE jobs SET status = ?, started_at = COALESCE(started_at, ?) WHERE id = ?",
-                (JobStatus.RUNNING.value, at, job_id),
+                "UPDATE jobs SET status = ?, started_at = COALESCE(started_at, ?)"
+                " WHERE id = ? AND status = ?",
+                (JobStatus.RUNNING.value, at, job_id, JobStatus.QUEUED.value),
             )
 
     def record_done(self, item: Item) -> None:

@@ -13,6 +13,7 @@ import os
 import random
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -86,8 +87,12 @@ def fetch_to_file(
     client: httpx.Client,
     *,
     backoff: Backoff = Backoff(),  # frozen, so one shared default is safe
+    keep_going: Callable[[], bool] | None = None,
 ) -> int:
-    """Download ``url`` to ``dest`` atomically and return the number of bytes written."""
+    """Download ``url`` to ``dest`` atomically and return the number of bytes written.
+
+    ``keep_going`` is asked before each retry: a cancelled job does not wait out the rest.
+    """
     try:
         url = normalize_url(url)
     except InputError as exc:
@@ -112,6 +117,11 @@ def fetch_to_file(
                     delay,
                 )
                 time.sleep(delay)
+                if keep_going is not None and not keep_going():
+                    raise FetchError(
+                        f"stopped after {attempt} attempts: the job was cancelled or passed its"
+                        " deadline"
+                    ) from exc
                 continue
             except FetchError as exc:
                 log.warning("fetch failed url=%s attempts=%d error=%s", shown, attempt, exc)

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import logging
+import shutil
 import signal
+import tempfile
+import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -25,6 +29,9 @@ LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 Operation = Callable[[WorkerJob, Settings, Uploader, httpx.Client], dict[str, Any]]
 OPERATIONS: dict[str, Operation] = {"img2vid": run_img2vid}
 UPLOAD_TIMEOUT = httpx.Timeout(120.0, connect=10.0)
+# A job's work folder gains and loses files with every clip; one untouched this long was left
+# by a worker that was killed (SIGKILL, a lost machine) and is removed at the next start.
+STALE_WORK_SECONDS = 3600.0
 
 
 def warm_up(settings: Settings) -> None:
@@ -37,6 +44,19 @@ def warm_up(settings: Settings) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     choose_encoder(settings.encoding)
     compile_kernels()
+    remove_stale_work(settings.work_dir)
+
+
+def remove_stale_work(work_dir: Path | None, older_than: float = STALE_WORK_SECONDS) -> None:
+    """Delete ``framecast-*`` job folders (img2vid's temp dirs) nothing has touched lately."""
+    cutoff = time.time() - older_than
+    for folder in Path(work_dir or tempfile.gettempdir()).glob("framecast-*-*"):
+        try:
+            if folder.is_dir() and folder.stat().st_mtime < cutoff:
+                shutil.rmtree(folder)
+                log.info("stale work folder removed path=%s", folder)
+        except OSError:
+            pass  # another worker removed it first, or it is not ours to remove
 
 
 def _exit_on_sigterm(signum: int, frame: object) -> None:

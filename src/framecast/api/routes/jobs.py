@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -61,6 +62,9 @@ def decode(cursor: str | None) -> tuple[float, str] | None:
         return None
     try:
         created, _, job_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
-        return float(created), job_id
+        at = float(created)
+        if not math.isfinite(at) or not job_id:
+            raise ValueError("not a time and a job id")
+        return at, job_id
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
         raise InputError("cursor: not a cursor this service gave out (use next_cursor)") from exc

@@ -9,11 +9,11 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from framecast.api.deps import ApiKeyDep, Services, ServicesDep
 from framecast.api.schemas import Base64UploadCreate, UploadPublic
-from framecast.errors import AuthError, InputError, PayloadTooLarge
+from framecast.errors import AuthError, InputError, PayloadTooLarge, describe_validation_errors
 from framecast.jobs.model import Item
 
 router = APIRouter(tags=["uploads"])
@@ -28,7 +28,7 @@ async def job_state_for_worker(
 ) -> dict[str, str]:
     """For workers: is this job still wanted? (They stop once it is cancelled or ended.)"""
     _check_token(services, job_id, authorization)
-    return {"status": services.jobs.get(job_id).status.value}
+    return {"status": services.jobs.worker_checked_in(job_id).status.value}
 
 
 @router.put("/upload/{job_id}/{item}", response_model=UploadPublic)
@@ -87,8 +87,11 @@ async def post_base64(request: Request, services: ServicesDep, _: ApiKeyDep) -> 
 def _parse(raw: bytearray) -> Base64UploadCreate:
     try:
         body = Base64UploadCreate.model_validate_json(raw)
-    except ValueError as exc:
-        raise InputError(f'body: expected JSON {{"id", "video_base64"}} ({exc})') from exc
+    except ValidationError as exc:
+        errors = list(exc.errors())
+        if any(e.get("type") == "json_invalid" for e in errors):
+            raise InputError('body: not valid JSON (expected {"id", "video_base64"})') from exc
+        raise InputError(describe_validation_errors(errors)) from exc
     text = body.video_base64
     if len(text) % 4 or not _BASE64.fullmatch(text):
         raise InputError(

@@ -144,7 +144,9 @@ def checked_path(path: str | None, services: Services) -> str | None:
 
 
 def checked_metadata(metadata: dict[str, Any] | None) -> dict[str, Any] | None:
-    if metadata is not None and len(json.dumps(metadata)) > METADATA_MAX_BYTES:
+    if metadata is not None and len(json.dumps(metadata, ensure_ascii=False).encode()) > (
+        METADATA_MAX_BYTES
+    ):
         raise InputError(f"metadata: at most {METADATA_MAX_BYTES} bytes of JSON")
     return metadata
 

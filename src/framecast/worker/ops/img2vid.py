@@ -107,7 +107,9 @@ def _fetch(
     slots.acquire()  # released by _produce once the source is deleted
     if not uploader.still_wanted():
         raise ItemError("skipped: the job was cancelled or passed its deadline")
-    return fetch_to_file(item.image_url, dest, settings.fetch, client)
+    return fetch_to_file(
+        item.image_url, dest, settings.fetch, client, keep_going=uploader.still_wanted
+    )
 
 
 def _produce(
