@@ -80,6 +80,22 @@ def test_the_connect_timeout_is_shared_by_all_the_addresses(unanswered_port) -> 
     assert time.monotonic() - started < 1.5  # 4 x 0.5 s without the shared budget
 
 
+def test_a_dead_address_leaves_the_next_one_time_to_answer(server) -> None:
+    # 127.0.0.2 on the server's port accepts nothing (a full backlog): like a blackholed IPv6
+    # address listed before a working IPv4 one.
+    with socket.socket() as dead, socket.socket() as filler:
+        dead.bind(("127.0.0.2", server.port))
+        dead.listen(0)
+        filler.connect(dead.getsockname())
+        resolve = as_if_public("dual.test", "127.0.0.2", "127.0.0.1")
+        timeout = httpx.Timeout(5.0, connect=1.0)
+        with httpx.Client(
+            transport=PublicTransport(httpx.Limits(), resolve), timeout=timeout
+        ) as client:
+            response = client.get(server.url("/a.jpg", host="dual.test"))
+    assert response.content == b"image bytes"
+
+
 def test_the_async_connect_timeout_is_shared_too(unanswered_port) -> None:
     resolve = as_if_public("dead.test", *["127.0.0.1"] * 4)
     timeout = httpx.Timeout(5.0, connect=0.5)

@@ -99,22 +99,24 @@ _CONNECT_FAILURES = (httpcore.ConnectError, httpcore.ConnectTimeout)
 
 
 class _ConnectBudget:
-    """One connect timeout for all of a host's addresses: a host with N dead addresses fails
-    in the timeout, not N times it."""
+    """One connect timeout for all of a host's addresses, shared out evenly: a host with N
+    dead addresses fails in the timeout, not N times it, and a dead address (a blackholed
+    IPv6) leaves the next one time to answer."""
 
-    def __init__(self, host: str, timeout: float | None) -> None:
+    def __init__(self, host: str, timeout: float | None, addresses: list[str]) -> None:
         self.host = host
+        self.addresses = addresses
         self.deadline = None if timeout is None else time.monotonic() + timeout
         self.failure: Exception | None = None
 
-    def left(self) -> float | None:
-        """The time the next attempt may take; raises once none is left."""
+    def share(self, attempt: int) -> float | None:
+        """The time attempt ``attempt`` (0-based) may take; raises once none is left."""
         if self.deadline is None:
             return None
         left = self.deadline - time.monotonic()
         if left <= 0:
             raise httpcore.ConnectTimeout(f"connecting to {self.host} timed out")
-        return left
+        return left / (len(self.addresses) - attempt)
 
     def failed(self) -> Exception:
         return self.failure or httpcore.ConnectError(f"no address for {self.host}")
@@ -132,11 +134,11 @@ class _PublicSyncBackend(httpcore.SyncBackend):
         local_address: str | None = None,
         socket_options: _SocketOptions = None,
     ) -> httpcore.NetworkStream:
-        budget = _ConnectBudget(host, timeout)
-        for address in self._resolve(host, port):
+        budget = _ConnectBudget(host, timeout, self._resolve(host, port))
+        for attempt, address in enumerate(budget.addresses):
             try:
                 return super().connect_tcp(
-                    address, port, budget.left(), local_address, socket_options
+                    address, port, budget.share(attempt), local_address, socket_options
                 )
             except _CONNECT_FAILURES as exc:  # the next address may answer
                 budget.failure = exc
@@ -155,11 +157,12 @@ class _PublicAsyncBackend(httpcore.AnyIOBackend):
         local_address: str | None = None,
         socket_options: _SocketOptions = None,
     ) -> httpcore.AsyncNetworkStream:
-        budget = _ConnectBudget(host, timeout)
-        for address in await anyio.to_thread.run_sync(self._resolve, host, port):
+        addresses = await anyio.to_thread.run_sync(self._resolve, host, port)
+        budget = _ConnectBudget(host, timeout, addresses)
+        for attempt, address in enumerate(addresses):
             try:
                 return await super().connect_tcp(
-                    address, port, budget.left(), local_address, socket_options
+                    address, port, budget.share(attempt), local_address, socket_options
                 )
             except _CONNECT_FAILURES as exc:
                 budget.failure = exc

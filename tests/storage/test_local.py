@@ -95,3 +95,15 @@ def test_partial_uploads_left_by_a_dead_process_are_removed_at_start(tmp_path: P
     LocalStorage(tmp_path)
     assert not (tmp_path / "dead-job").exists()  # its folder went with it
     assert writing.exists() and done.exists()
+
+
+def test_deleting_a_clip_takes_its_dead_partial_uploads_and_folder_along(tmp_path: Path) -> None:
+    storage = LocalStorage(tmp_path)
+    write(storage, "job/0000-a.mp4", b"clip", max_bytes=100)
+    (tmp_path / "job" / ".0000-a.mp4.dead1234.part").write_bytes(b"half")
+    (tmp_path / "job" / ".0001-b.mp4.live5678.part").write_bytes(b"another clip's")
+    storage.delete("job/0000-a.mp4")
+    assert sorted(p.name for p in (tmp_path / "job").iterdir()) == [".0001-b.mp4.live5678.part"]
+    (tmp_path / "job" / ".0001-b.mp4.live5678.part").unlink()
+    storage.delete("job/0001-b.mp4")
+    assert not (tmp_path / "job").exists()

@@ -86,14 +86,14 @@ def test_an_unreachable_upload_target_fails_items_not_the_worker(
 
 def test_work_folders_a_killed_worker_left_are_removed_at_start(tmp_path) -> None:
     old = time.time() - STALE_WORK_SECONDS - 5
-    stale = tmp_path / "framecast-deadjob-x1y2z3"
+    stale = tmp_path / f"framecast-{'d' * 32}-x1y2_3z4"
     (stale / "sub").mkdir(parents=True)
     (stale / "0.src").write_bytes(b"half an image")
     os.utime(stale, (old, old))
-    live = tmp_path / "framecast-livejob-a1b2c3"
+    live = tmp_path / f"framecast-{'1' * 32}-a1b2c3d4"
     live.mkdir()
     (live / "1.mp4").write_bytes(b"being rendered")
-    theirs = tmp_path / "framecast-notes"  # not a job folder's name
+    theirs = tmp_path / f"framecast-my-notes-{'e' * 32}"  # not a name img2vid makes
     theirs.mkdir()
     os.utime(theirs, (old, old))
     remove_stale_work(tmp_path)

@@ -30,7 +30,8 @@ class BodyLimit:
         # A body without a Content-Length (chunked) is counted as it arrives. Raising from
         # receive() would reach FastAPI's body parser, which turns any error into a 400: so the
         # 413 is sent from here, the app is told the client left, and what it answers dropped.
-        seen, refused = 0, False
+        # (Once the app has begun its own answer, an over-long body just ends the request.)
+        seen, refused, answering = 0, False, False
 
         async def counted() -> Message:
             nonlocal seen, refused
@@ -40,12 +41,15 @@ class BodyLimit:
             seen += len(message.get("body", b""))
             if seen > self.max_bytes:
                 refused = True
-                await _refuse(send, self.max_bytes)
+                if not answering:
+                    await _refuse(send, self.max_bytes)
                 return {"type": "http.disconnect"}
             return message
 
         async def guarded(message: Message) -> None:
-            if not refused:
+            nonlocal answering
+            if not refused or answering:
+                answering = True
                 await send(message)
 
         await self.app(scope, counted, guarded)
@@ -69,6 +73,7 @@ async def _refuse(send: Send, max_bytes: int) -> None:
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(raw)).encode()),
+                (b"connection", b"close"),  # the rest of the body is not read
             ],
         }
     )

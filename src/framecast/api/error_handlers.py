@@ -43,7 +43,7 @@ def install_error_handlers(app: FastAPI) -> None:
             return error_response(
                 400,
                 "invalid_json",
-                "body: not valid JSON (too deeply nested, or too long a number)",
+                "body: not valid JSON (not UTF-8, nested too deeply, or a number too long)",
             )
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return error_response(exc.status_code, code, str(exc.detail))

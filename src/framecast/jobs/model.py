@@ -8,8 +8,8 @@ from typing import Any
 
 
 class JobStatus(StrEnum):
-    QUEUED = "queued"  # persisted and acknowledged; no backend has started it yet
-    RUNNING = "running"  # a backend is working on it
+    QUEUED = "queued"  # persisted and acknowledged; no worker has taken it yet
+    RUNNING = "running"  # a worker has checked in (asked about it, or sent a clip)
     SUCCEEDED = "succeeded"  # every item is done
     PARTIAL = "partial"  # some items are done, the others failed
     FAILED = "failed"  # no item is done

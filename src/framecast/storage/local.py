@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import glob
 import logging
 import os
 import time
@@ -83,5 +84,9 @@ class LocalStorage(Storage):
     def delete(self, key: str) -> None:
         with contextlib.suppress(FileNotFoundError, NotFound):
             self.path(key).unlink()
+        with contextlib.suppress(OSError, NotFound):  # what a dead upload of it left behind
+            path = self.path(key)
+            for part in path.parent.glob(f".{glob.escape(path.name)}.*.part"):
+                part.unlink(missing_ok=True)
         with contextlib.suppress(OSError, NotFound):
             self.path(key).parent.rmdir()  # only succeeds once the job's folder is empty

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 import signal
 import tempfile
@@ -29,9 +30,11 @@ LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 Operation = Callable[[WorkerJob, Settings, Uploader, httpx.Client], dict[str, Any]]
 OPERATIONS: dict[str, Operation] = {"img2vid": run_img2vid}
 UPLOAD_TIMEOUT = httpx.Timeout(120.0, connect=10.0)
-# A job's work folder gains and loses files with every clip; one untouched this long was left
-# by a worker that was killed (SIGKILL, a lost machine) and is removed at the next start.
-STALE_WORK_SECONDS = 3600.0
+# A job's work folder gains and loses files with every clip (no clip takes hours to render);
+# one untouched this long was left by a worker that was killed (SIGKILL, a lost machine) and
+# is removed at the next start. Only names img2vid makes: framecast-<job id>-<random>.
+STALE_WORK_SECONDS = 6 * 3600.0
+_WORK_FOLDER = re.compile(r"framecast-[0-9a-f]{32}-[a-z0-9_]{8}")
 
 
 def warm_up(settings: Settings) -> None:
@@ -50,7 +53,9 @@ def warm_up(settings: Settings) -> None:
 def remove_stale_work(work_dir: Path | None, older_than: float = STALE_WORK_SECONDS) -> None:
     """Delete ``framecast-*`` job folders (img2vid's temp dirs) nothing has touched lately."""
     cutoff = time.time() - older_than
-    for folder in Path(work_dir or tempfile.gettempdir()).glob("framecast-*-*"):
+    for folder in Path(work_dir or tempfile.gettempdir()).glob("framecast-*"):
+        if not _WORK_FOLDER.fullmatch(folder.name):
+            continue
         try:
             if folder.is_dir() and folder.stat().st_mtime < cutoff:
                 shutil.rmtree(folder)

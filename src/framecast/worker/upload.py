@@ -21,6 +21,7 @@ log = logging.getLogger("framecast.worker")
 ATTEMPTS = 4
 BACKOFF_SECONDS = 0.5
 STATUS_CHECK_SECONDS = 1.0
+STATUS_TIMEOUT = 2.0  # seconds; an API slower than this is a blip: work goes on
 
 
 class Uploader(Protocol):
@@ -42,24 +43,34 @@ class ApiUploader:
         self._client = client
         self._lock = threading.Lock()
         self._checked_at = -STATUS_CHECK_SECONDS
+        self._asking = False
         self._wanted = True
 
     def still_wanted(self) -> bool:
-        # Asked before each clip and each second of video rendered, at most once a second; a
-        # network blip never stops work.
+        # Asked before each download and clip and each second of video rendered (renders wait
+        # on it), so: at most once a second, one caller at a time (the others get the last
+        # answer), a short timeout, and a network blip or an odd answer never stops work.
         with self._lock:
-            if self._wanted and time.monotonic() - self._checked_at >= STATUS_CHECK_SECONDS:
-                self._checked_at = time.monotonic()
-                try:
-                    response = self._client.get(
-                        self._url, headers={"Authorization": f"Bearer {self._token}"}
-                    )
-                except httpx.HTTPError:
-                    return True
-                if response.status_code == 401:  # the token expired with the job's deadline
-                    self._wanted = False
-                elif response.is_success:
-                    self._wanted = response.json().get("status") in ("queued", "running")
+            due = time.monotonic() - self._checked_at >= STATUS_CHECK_SECONDS
+            if not self._wanted or self._asking or not due:
+                return self._wanted
+            self._asking, self._checked_at = True, time.monotonic()
+        wanted = True
+        try:
+            response = self._client.get(
+                self._url,
+                headers={"Authorization": f"Bearer {self._token}"},
+                timeout=STATUS_TIMEOUT,
+            )
+            if response.status_code == 401:  # the token expired with the job's deadline
+                wanted = False
+            elif response.is_success:
+                wanted = response.json().get("status") in ("queued", "running")
+        except (httpx.HTTPError, ValueError, AttributeError):
+            pass  # no answer (or not JSON, or not an object): a blip
+        with self._lock:
+            self._asking = False
+            self._wanted = self._wanted and wanted
             return self._wanted
 
     def upload(self, item: ImageItem, clip: Path) -> dict[str, Any]:

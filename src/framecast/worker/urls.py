@@ -110,10 +110,13 @@ def _dns_name_problem(host: str) -> str | None:
         if len(label) > 63:
             return f"a label longer than 63 characters ({label[:20]}…)"
         if label.startswith("xn--"):
+            # Only that it decodes: names IDNA2008 disallows (emoji domains) still resolve.
             try:
-                idna.decode(label)
-            except UnicodeError as exc:
-                return f"{label!r} is not a valid internationalised label ({exc})"
+                decoded = label[4:].encode("ascii").decode("punycode")
+            except UnicodeError:
+                decoded = ""
+            if not decoded:
+                return f"{label!r} is not a valid internationalised (xn--) label"
     return None
 
 
