@@ -1,3 +1,5 @@
+import struct
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -70,6 +72,28 @@ def test_unreadable_bytes_are_an_image_error(tmp_path, data):
 def test_pixel_cap_is_checked_and_named(tmp_path):
     with pytest.raises(ImageError, match=r"100x80 \(8000 pixels\).*limit of 7999 pixels"):
         load_image(write(tmp_path, "big.jpg", gradient_jpeg(100, 80)), 7999)
+
+
+def png_claiming(width: int, height: int) -> bytes:
+    """A PNG whose header claims ``width`` x ``height`` (it holds no pixels)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IEND", b"")
+
+
+def test_a_decompression_bomb_names_its_size_and_our_limit_only(tmp_path):
+    # Pillow refuses such a header itself (over twice its own limit) before our check runs.
+    path = write(tmp_path, "bomb.png", png_claiming(60000, 60000))
+    with pytest.raises(ImageError) as refused:
+        load_image(path, 10**8)
+    message = refused.value.message
+    assert message == (
+        "the image is 60000x60000 (3600000000 pixels), over the limit of 100000000 pixels"
+    )
 
 
 def test_fit_canvas_crops_to_what_the_path_shows_and_shrinks_to_what_it_needs():

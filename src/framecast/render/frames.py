@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,13 +30,16 @@ _CHROMA_ACROSS = np.array([0.25, 0.5, 0.25], np.float32)
 _CHROMA_DOWN = np.array([0.5, 0.5], np.float32)
 
 
+# Our own pixel limit is checked from the header right after open(), before anything is
+# decoded; Pillow's fixed one (about 179 M pixels) would otherwise refuse first, naming its
+# number instead of the setting's, or warn about images our limit allows.
+Image.MAX_IMAGE_PIXELS = None
+
+
 def load_image(path: Path, max_pixels: int) -> np.ndarray:
     """Decode ``path`` to an upright RGB uint8 array (alpha composited over black)."""
     try:
-        # Our own pixel limit applies, checked below from the header; Pillow's warning is noise.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(path)
+        image = Image.open(path)  # reads the header only
         with image:
             width, height = image.size
             if width * height > max_pixels:
@@ -48,10 +50,6 @@ def load_image(path: Path, max_pixels: int) -> np.ndarray:
             image.load()  # decodes now, so a truncated file fails here rather than silently
             ImageOps.exif_transpose(image, in_place=True)  # in place: no copy of a 4K image
             return _flatten(image)
-    except Image.DecompressionBombError as exc:
-        raise ImageError(
-            f"the image is too large ({exc}); the limit is {max_pixels} pixels"
-        ) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         # Pillow reports bad data as OSError ("image file is truncated"), SyntaxError (broken
         # PNG chunks) or ValueError; all mean the same thing to the user.
