@@ -25,7 +25,7 @@ class RecordingUploader:
         size = clip.stat().st_size
         return {"id": item.id, "video_url": f"mem://{item.index}", "bytes": size, "sha256": "-"}
 
-    def still_wanted(self) -> bool:
+    def still_wanted(self, wait: bool = True) -> bool:
         return True
 
 

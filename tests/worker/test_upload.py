@@ -24,20 +24,39 @@ def uploader(server: MediaServer, path: str) -> ApiUploader:
     return ApiUploader(server.url(path), "token", httpx.Client())
 
 
-def test_a_slow_api_holds_up_one_caller_briefly_and_no_other(server) -> None:
-    server.add_held("/upload/job", b'{"status": "running"}', content_type="application/json")
-    asking = uploader(server, "/upload/job")
+def asked_in_thread(asking: ApiUploader) -> tuple[threading.Thread, list[bool]]:
     answers: list[bool] = []
-    first = threading.Thread(target=lambda: answers.append(asking.still_wanted()))
-    started = time.monotonic()
-    first.start()
+    thread = threading.Thread(target=lambda: answers.append(asking.still_wanted()))
+    thread.start()
+    return thread, answers
+
+
+def test_callers_wait_for_the_answer_in_flight_except_a_render(server) -> None:
+    # Two downloads finish together after a cancel: both must learn of it (neither goes on
+    # to render on a stale answer); a render's per-second check takes the last answer.
+    server.add_held("/upload/job", b'{"status": "cancelled"}', content_type="application/json")
+    asking = uploader(server, "/upload/job")
+    first, first_answer = asked_in_thread(asking)
     while server.hits["/upload/job"] == 0:
         time.sleep(0.01)
-    others_started = time.monotonic()
-    assert asking.still_wanted() is True  # the last answer, while the first still waits
-    assert time.monotonic() - others_started < 0.5
-    first.join(timeout=STATUS_TIMEOUT + 5)
-    assert answers == [True]  # a timeout is a blip: work goes on
+    started = time.monotonic()
+    assert asking.still_wanted(wait=False) is True  # the last answer, at once
+    assert time.monotonic() - started < 0.5
+    second, second_answer = asked_in_thread(asking)
+    time.sleep(0.3)
+    assert second.is_alive()  # waiting for the first one's answer
+    server.release()
+    first.join(timeout=5)
+    second.join(timeout=5)
+    assert first_answer == second_answer == [False]
+    assert server.hits["/upload/job"] == 1  # one question for both
+
+
+def test_a_slow_api_is_a_blip_after_a_short_timeout(server) -> None:
+    server.add_held("/upload/job", b'{"status": "running"}', content_type="application/json")
+    asking = uploader(server, "/upload/job")
+    started = time.monotonic()
+    assert asking.still_wanted() is True  # no answer: work goes on
     assert time.monotonic() - started < STATUS_TIMEOUT + 2
     server.release()
 

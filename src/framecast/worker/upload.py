@@ -29,8 +29,12 @@ class Uploader(Protocol):
         """Store ``clip`` and return ``{"id", "video_url", "bytes", "sha256"}``."""
         ...
 
-    def still_wanted(self) -> bool:
-        """False once the job was cancelled or has ended: the rest is not worth rendering."""
+    def still_wanted(self, wait: bool = True) -> bool:
+        """False once the job was cancelled or has ended: the rest is not worth rendering.
+
+        With ``wait=False`` a caller never waits for an answer another thread is getting:
+        it takes the last one (a render asks each second of video and must not stall).
+        """
         ...
 
 
@@ -41,16 +45,18 @@ class ApiUploader:
         self._url = url.rstrip("/")
         self._token = token
         self._client = client
-        self._lock = threading.Lock()
+        self._answered = threading.Condition()
         self._checked_at = -STATUS_CHECK_SECONDS
         self._asking = False
         self._wanted = True
 
-    def still_wanted(self) -> bool:
-        # Asked before each download and clip and each second of video rendered (renders wait
-        # on it), so: at most once a second, one caller at a time (the others get the last
-        # answer), a short timeout, and a network blip or an odd answer never stops work.
-        with self._lock:
+    def still_wanted(self, wait: bool = True) -> bool:
+        # Asked before each download and clip and each second of video rendered: at most once
+        # a second, one caller at a time with a short timeout (the others wait for that answer,
+        # or take the last one), and a network blip or an odd answer never stops work.
+        with self._answered:
+            if wait:
+                self._answered.wait_for(lambda: not self._asking, timeout=STATUS_TIMEOUT + 1)
             due = time.monotonic() - self._checked_at >= STATUS_CHECK_SECONDS
             if not self._wanted or self._asking or not due:
                 return self._wanted
@@ -68,9 +74,10 @@ class ApiUploader:
                 wanted = response.json().get("status") in ("queued", "running")
         except (httpx.HTTPError, ValueError, AttributeError):
             pass  # no answer (or not JSON, or not an object): a blip
-        with self._lock:
+        with self._answered:
             self._asking = False
             self._wanted = self._wanted and wanted
+            self._answered.notify_all()
             return self._wanted
 
     def upload(self, item: ImageItem, clip: Path) -> dict[str, Any]:
@@ -102,7 +109,7 @@ class VpsUploader:
         self._api_key = api_key
         self._client = client
 
-    def still_wanted(self) -> bool:
+    def still_wanted(self, wait: bool = True) -> bool:
         return True  # the original contract has no notion of a job to ask about
 
     def upload(self, item: ImageItem, clip: Path) -> dict[str, Any]:

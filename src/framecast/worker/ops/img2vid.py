@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import tempfile
 import threading
@@ -141,7 +142,7 @@ def _produce(
                 spec,
                 settings.encoding,
                 settings.fetch.max_pixels,
-                keep_going=uploader.still_wanted,
+                keep_going=functools.partial(uploader.still_wanted, wait=False),
             )
         except RenderStopped as exc:
             raise ItemError(f"{exc}: the job was cancelled or passed its deadline") from exc
