@@ -48,9 +48,8 @@ def public_addresses(host: str, port: int) -> list[str]:
         raise FetchError(f"could not resolve host {host}: {reason}") from exc
     addresses: list[str] = []
     for info in infos:
-        # A link-local IPv6 address comes back with its zone ("fe80::1%eth0").
         text = str(info[4][0])
-        address = ipaddress.ip_address(text.split("%")[0])
+        address = _address(text)
         if not is_public_address(address):
             raise FetchError(
                 f"host {host} resolves to {address}, which is not a public address; "
@@ -70,7 +69,12 @@ def literal_address(host: str) -> IPAddress | None:
         )
     except (OSError, UnicodeError):
         return None
-    return ipaddress.ip_address(str(infos[0][4][0]).split("%")[0])
+    return _address(str(infos[0][4][0]))
+
+
+def _address(text: str) -> IPAddress:
+    # A link-local IPv6 address comes back from getaddrinfo with its zone ("fe80::1%eth0").
+    return ipaddress.ip_address(text.split("%")[0])
 
 
 def is_public_address(address: IPAddress) -> bool:

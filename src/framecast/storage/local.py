@@ -82,11 +82,13 @@ class LocalStorage(Storage):
         return f"{self.public_base_url}{path}" if self.public_base_url else path
 
     def delete(self, key: str) -> None:
-        with contextlib.suppress(FileNotFoundError, NotFound):
-            self.path(key).unlink()
-        with contextlib.suppress(OSError, NotFound):  # what a dead upload of it left behind
+        try:
             path = self.path(key)
+        except NotFound:
+            return
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
             for part in path.parent.glob(f".{glob.escape(path.name)}.*.part"):
-                part.unlink(missing_ok=True)
-        with contextlib.suppress(OSError, NotFound):
-            self.path(key).parent.rmdir()  # only succeeds once the job's folder is empty
+                part.unlink(missing_ok=True)  # what a dead upload of it left behind
+        with contextlib.suppress(OSError):
+            path.parent.rmdir()  # only succeeds once the job's folder is empty
