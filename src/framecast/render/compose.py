@@ -11,12 +11,12 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from framecast.contracts.vocab import FITS
 from framecast.render.frames import FrameWarper, YuvSource, prepare_source, to_yuv420
 from framecast.render.motion import CameraPath, Motion, full_view
 
 __all__ = ["FITS", "blurred_fill", "image_slot", "prepare_frames"]
 
-FITS = ("cover", "contain", "blur")
 # Bars thinner than this fraction of the frame are not worth drawing: the image fills it.
 _SNAP = 0.01
 # The blurred fill is made this many times smaller than the frame: a blur that wide hides the

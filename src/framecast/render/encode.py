@@ -10,16 +10,14 @@ import logging
 import re
 import subprocess
 import tempfile
-import threading
 import time
 from pathlib import Path
 from types import TracebackType
 from typing import IO, NoReturn, Self
 
-import imageio_ffmpeg
-
 from framecast.config import EncoderConfig
 from framecast.errors import RenderError
+from framecast.render.ffmpeg import FfmpegError, Watchdog, ffmpeg_binary, stderr_tail
 from framecast.render.vmsplice import splice_frame, splicing_available
 
 __all__ = [
@@ -34,7 +32,6 @@ __all__ = [
 
 log = logging.getLogger("framecast.render")
 
-_STDERR_TAIL = 2000  # characters of ffmpeg's stderr carried in a RenderError
 _PROBE_TIMEOUT = 60.0
 _TAG = re.compile(r"^(\[[^\]]*\] ?)+")  # ffmpeg's "[enc:h264_nvenc @ 0x…]" line prefixes
 _F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
@@ -43,20 +40,6 @@ _PIPE_BYTES = 1 << 20  # the most an unprivileged process may ask for, by defaul
 _MOST_FRAMES_HELD = 4  # splice frames of a quarter of the pipe or more (1080p: 3 MB, 1 held)
 _BT709 = ["-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709"]
 _BT709 += ["-color_range", "tv"]
-
-
-class FfmpegError(RenderError):
-    """ffmpeg exited badly; carries its exit code and the tail of its stderr."""
-
-    def __init__(self, message: str, exit_code: int | None, stderr_tail: str) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
-        self.stderr_tail = stderr_tail
-
-
-def ffmpeg_binary(config: EncoderConfig) -> str:
-    """The ffmpeg to run: the configured one, else the imageio-ffmpeg wheel's."""
-    return config.ffmpeg_binary or imageio_ffmpeg.get_ffmpeg_exe()
 
 
 @functools.cache
@@ -165,7 +148,7 @@ class FfmpegPipe:
         except OSError:
             self._pipe_bytes = _PIPE_BYTES
         # A hung ffmpeg (a wedged GPU encoder, say) must not hold a worker for ever.
-        self._watchdog = _Watchdog(self._process, stall_seconds)
+        self._watchdog = Watchdog(self._process, stall_seconds)
         # Writes copy unless the caller opts in to splicing (see splice_frames).
         self._splicing = False
         self._lent: collections.deque[memoryview] = collections.deque()
@@ -258,8 +241,7 @@ class FfmpegPipe:
         self._lent.clear()
         if self._watchdog.fired:
             what = f"ffmpeg made no progress for {self._watchdog.limit:g} s and was stopped"
-        self._stderr.seek(0)
-        tail = self._stderr.read().decode("utf-8", "replace").strip()[-_STDERR_TAIL:]
+        tail = stderr_tail(self._stderr)
         self._stderr.close()
         self._remove_output()
         message = f"{what} (exit code {code}): {tail or 'no diagnostics on stderr'}"
@@ -273,48 +255,6 @@ class FfmpegPipe:
     def _remove_output(self) -> None:
         if self.output is not None:
             self.output.unlink(missing_ok=True)
-
-
-class _Watchdog:
-    """Kills ffmpeg once we have waited on it (a blocked write, or the wait for the finished
-    file) for ``limit`` seconds in which it used no CPU: hung, not slow. Time spent making
-    frames is ours and does not count. It holds the process, not the pipe, and stops when
-    ffmpeg exits."""
-
-    def __init__(self, process: subprocess.Popen[bytes], limit: float) -> None:
-        self.process, self.limit = process, limit
-        self.waiting_since: float | None = None  # set by the pipe while it waits on ffmpeg
-        self.fired = False
-        self._stopped = threading.Event()
-        threading.Thread(target=self._run, name="ffmpeg-watchdog", daemon=True).start()
-
-    def stop(self) -> None:
-        self._stopped.set()
-
-    def _run(self) -> None:
-        cpu, busy_at = _cpu_ticks(self.process.pid), time.monotonic()
-        while not self._stopped.wait(min(1.0, self.limit / 2)):
-            if self.process.poll() is not None:
-                return
-            now, ticks = time.monotonic(), _cpu_ticks(self.process.pid)
-            if ticks != cpu:
-                cpu, busy_at = ticks, now
-            since = self.waiting_since
-            if since is not None and now - max(since, busy_at) > self.limit:
-                self.fired = True
-                self.process.kill()
-                return
-
-
-def _cpu_ticks(pid: int) -> int | None:
-    """CPU time ``pid`` has used, in clock ticks (Linux); None where that can't be read, and
-    the watchdog then goes by time alone."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = stat.rpartition(")")[2].split()  # after "(comm)", which may hold spaces
-    return int(fields[11]) + int(fields[12])  # utime, stime
 
 
 class ClipEncoder(FfmpegPipe):

@@ -14,6 +14,8 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from framecast.contracts.vocab import MOTIONS, MOVES, PANS, RANDOM_MOVES
+
 __all__ = [
     "EASINGS",
     "MOTIONS",
@@ -45,10 +47,6 @@ def _ease_in_out(t: float) -> float:
 
 
 EASINGS: dict[str, Callable[[float], float]] = {"linear": _linear, "ease_in_out": _ease_in_out}
-PANS = ("pan_left", "pan_right", "pan_up", "pan_down")
-MOVES = ("zoom_in", "zoom_out", *PANS, "static")
-MOTIONS = (*MOVES, "random")
-RANDOM_MOVES = tuple(m for m in MOVES if m != "static")  # what ``random`` picks from by default
 _TOLERANCE = 1e-6
 
 
