@@ -10,7 +10,7 @@ from pathlib import Path
 
 from framecast.config import Settings
 from framecast.errors import FramecastError
-from framecast.worker.handler import LOG_FORMAT
+from framecast.logs import LOG_FORMAT
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -95,10 +95,11 @@ def _render(args: argparse.Namespace, settings: Settings) -> int:
     from pydantic import ValidationError
     from tqdm import tqdm
 
+    from framecast.contracts.render import RenderBlock
+    from framecast.contracts.vocab import ASPECTS
     from framecast.errors import describe_validation_errors
     from framecast.render.clip import render_clip
     from framecast.worker.ops.img2vid import render_spec
-    from framecast.worker.schema import ASPECTS, RenderBlock
 
     if args.aspect and (args.width or args.height or args.aspect not in ASPECTS):
         shapes = ", ".join(ASPECTS)

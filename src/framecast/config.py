@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from framecast.errors import ConfigError
+from framecast.worker.media_kinds import MediaKind
 
 ENCODERS = ("auto", "nvenc", "x264")
 X264_PRESETS = (
@@ -46,13 +47,28 @@ class EncoderConfig:
 
 @dataclass(frozen=True)
 class FetchConfig:
-    """Limits on downloading source images."""
+    """Limits on downloading source media."""
 
     allow_private: bool = False
-    max_bytes: int = 50 * 1024 * 1024
+    # A size cap per kind of media, each its own setting (MediaKind.cap_setting names it).
+    max_image_bytes: int = 50 * 1024**2
+    max_video_bytes: int = 2 * 1024**3
+    max_audio_bytes: int = 500 * 1024**2
+    max_subtitle_bytes: int = 5 * 1024**2
+    max_font_bytes: int = 50 * 1024**2
     max_pixels: int = 100_000_000
     timeout_seconds: float = 30.0
     attempts: int = 3
+
+    def max_bytes_for(self, kind: MediaKind) -> int:
+        """The size cap of a download of ``kind``."""
+        return {
+            MediaKind.IMAGE: self.max_image_bytes,
+            MediaKind.VIDEO: self.max_video_bytes,
+            MediaKind.AUDIO: self.max_audio_bytes,
+            MediaKind.SUBTITLES: self.max_subtitle_bytes,
+            MediaKind.FONT: self.max_font_bytes,
+        }[kind]
 
 
 @dataclass(frozen=True)
@@ -195,7 +211,21 @@ class Settings:
             ),
             fetch=FetchConfig(
                 allow_private=reader.boolean("FETCH_ALLOW_PRIVATE", False),
-                max_bytes=reader.integer("MAX_IMAGE_BYTES", 50 * 1024 * 1024, low=1024),
+                max_image_bytes=reader.integer(
+                    "MAX_IMAGE_BYTES", FetchConfig.max_image_bytes, low=1024
+                ),
+                max_video_bytes=reader.integer(
+                    "MAX_VIDEO_BYTES", FetchConfig.max_video_bytes, low=1024
+                ),
+                max_audio_bytes=reader.integer(
+                    "MAX_AUDIO_BYTES", FetchConfig.max_audio_bytes, low=1024
+                ),
+                max_subtitle_bytes=reader.integer(
+                    "MAX_SUBTITLE_BYTES", FetchConfig.max_subtitle_bytes, low=1024
+                ),
+                max_font_bytes=reader.integer(
+                    "MAX_FONT_BYTES", FetchConfig.max_font_bytes, low=1024
+                ),
                 max_pixels=reader.integer("MAX_IMAGE_PIXELS", 100_000_000, low=1),
                 timeout_seconds=reader.number("FETCH_TIMEOUT_SECONDS", 30.0, low=0.1),
             ),

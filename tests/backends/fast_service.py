@@ -10,7 +10,7 @@ from framecast.api.app import create_app
 from framecast.backends.runpod import RunPodBackend
 from framecast.backends.runpod_api import RunPodApi
 from framecast.config import Settings
-from framecast.worker.handler import LOG_FORMAT
+from framecast.logs import LOG_FORMAT
 
 POLL_SECONDS = 0.1
 POLL_MAX_SECONDS = 0.3

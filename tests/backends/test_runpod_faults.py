@@ -182,7 +182,7 @@ def test_one_shot_mode_runs_test_input_and_uploads_with_the_vps_fallback(
             "duration": 1,
         }
     ]
-    job["input"]["render"] = SMALL
+    job["input"]["options"] = SMALL
     env = {
         "VPS_UPLOAD_URL": f"{service.base_url}/upload/video",
         "VPS_API_KEY": API_KEY,

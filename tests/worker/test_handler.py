@@ -33,7 +33,7 @@ def job(media_server: MediaServer, **extra: object) -> dict[str, object]:
             {"index": 0, "id": "a", "image_url": media_server.url("/a.jpg"), "duration": 0.5},
             {"index": 1, "id": "b", "image_url": media_server.url("/b.jpg"), "duration": 0.5},
         ],
-        "render": {"width": 64, "height": 36, "fps": 12},
+        "options": {"width": 64, "height": 36, "fps": 12},
         **extra,
     }
 

@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Any
 
 from framecast.config import Settings
+from framecast.contracts.img2vid import ImageItem, Img2VidJob
 from framecast.worker.fetch import make_client
 from framecast.worker.ops.img2vid import DOWNLOADS_AT_ONCE, run_img2vid
-from framecast.worker.schema import ImageItem, WorkerJob
 from tests.support.http_server import MediaServer
 from tests.support.media import solid_jpeg
 
@@ -37,7 +37,7 @@ def test_downloads_never_run_further_ahead_than_the_batch_plus_the_fetch_pool(
         media_server.add(f"/{i}.jpg", solid_jpeg(64, 36, (i * 9, 50, 50)))
     settings = Settings.from_env({"FETCH_ALLOW_PRIVATE": "true", "FRAMECAST_ENCODER": "x264"})
     settings = settings.with_changes(batch_size=1, work_dir=tmp_path)
-    job = WorkerJob.model_validate(
+    job = Img2VidJob.model_validate(
         {
             "operation": "img2vid",
             "job_id": "j",
@@ -50,7 +50,7 @@ def test_downloads_never_run_further_ahead_than_the_batch_plus_the_fetch_pool(
                 }
                 for i in range(count)
             ],
-            "render": {"width": 64, "height": 36, "fps": 12},
+            "options": {"width": 64, "height": 36, "fps": 12},
         }
     )
     uploader = RecordingUploader(media_server)

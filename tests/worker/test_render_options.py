@@ -7,10 +7,11 @@ import re
 import pytest
 from pydantic import ValidationError
 
+from framecast.contracts.img2vid import ImageItem
+from framecast.contracts.render import RenderBlock
 from framecast.errors import InputError, describe_validation_errors
 from framecast.render.motion import Rect
 from framecast.worker.ops.img2vid import render_spec
-from framecast.worker.schema import ImageItem, RenderBlock
 
 REGION = {"x": 0.1, "y": 0.1, "w": 0.5, "h": 0.5}
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from framecast.contracts.upload_urls import is_upload_body
 from framecast.errors import PayloadTooLarge
 
 
@@ -56,8 +57,7 @@ class BodyLimit:
 
 
 def _streams_its_body(scope: Scope) -> bool:
-    path, method = scope.get("path", ""), scope.get("method", "")
-    return (method == "PUT" and path.startswith("/upload/")) or path == "/upload/video"
+    return is_upload_body(scope.get("method", ""), scope.get("path", ""))
 
 
 async def _refuse(send: Send, max_bytes: int) -> None:

@@ -15,7 +15,6 @@ from typing import Any
 from framecast.backends.base import Backend, RunRecord
 from framecast.config import Settings
 from framecast.errors import BackendError
-from framecast.worker.handler import handle, warm_up
 
 log = logging.getLogger("framecast.backends")
 
@@ -26,6 +25,9 @@ PARENT_CHECK_SECONDS = 2.0
 def _start_pool_worker(settings: Settings) -> None:
     """In each pool process: the worker's warm-up, and an exit if the service is gone (a
     SIGKILLed service must not leave idle workers behind)."""
+    # Imported here, in the worker process: the API itself never loads the renderer.
+    from framecast.worker.handler import warm_up
+
     warm_up(settings)
     parent = os.getppid()
 
@@ -35,6 +37,13 @@ def _start_pool_worker(settings: Settings) -> None:
         os._exit(0)
 
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _run_job(job: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    """In a pool process: the worker's ``handle``, as under every backend."""
+    from framecast.worker.handler import handle
+
+    return handle(job, settings)
 
 
 class LocalBackend(Backend):
@@ -58,7 +67,7 @@ class LocalBackend(Backend):
         loop = asyncio.get_running_loop()
         pool = self._pool
         try:
-            return await loop.run_in_executor(pool, handle, job, self._settings)
+            return await loop.run_in_executor(pool, _run_job, job, self._settings)
         except BrokenProcessPool as exc:
             log.error("local worker died job_id=%s", job.get("job_id"))
             if self._pool is pool:  # the first job to notice replaces it, once

@@ -1,4 +1,9 @@
-"""Jobs and their items: states, and the one function that decides a job's final state."""
+"""Jobs and their items: states, the transitions allowed between them, and the one function
+that decides a job's final state.
+
+The transition tables are the only place the rules are written: the store's SQL guards take
+their ``WHERE status IN (...)`` lists from them.
+"""
 
 from __future__ import annotations
 
@@ -17,13 +22,52 @@ class JobStatus(StrEnum):
 
     @property
     def is_final(self) -> bool:
-        return self not in (JobStatus.QUEUED, JobStatus.RUNNING)
+        """The job has ended: no state follows this one."""
+        return not JOB_TRANSITIONS[self]
+
+    def can_become(self, target: JobStatus) -> bool:
+        """Whether a job in this state may move to ``target``."""
+        return target in JOB_TRANSITIONS[self]
+
+    @staticmethod
+    def sources_of(target: JobStatus) -> tuple[JobStatus, ...]:
+        """The states a job may move to ``target`` from, in declaration order."""
+        return tuple(status for status in JobStatus if status.can_become(target))
+
+
+_ENDED = frozenset({JobStatus.SUCCEEDED, JobStatus.PARTIAL, JobStatus.FAILED, JobStatus.CANCELLED})
+
+# A job may end without running: cancelled, or past its deadline before any worker checked in.
+# An ended job never changes again, which is what makes a late finish or cancel a no-op.
+JOB_TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
+    JobStatus.QUEUED: frozenset({JobStatus.RUNNING}) | _ENDED,
+    JobStatus.RUNNING: _ENDED,
+    **{status: frozenset() for status in _ENDED},
+}
 
 
 class ItemStatus(StrEnum):
     PENDING = "pending"  # not uploaded yet
     DONE = "done"  # the clip is in storage
     FAILED = "failed"  # it will not be produced; `error` says why
+
+    def can_become(self, target: ItemStatus) -> bool:
+        """Whether an item in this state may move to ``target``."""
+        return target in ITEM_TRANSITIONS[self]
+
+    @staticmethod
+    def sources_of(target: ItemStatus) -> tuple[ItemStatus, ...]:
+        """The states an item may move to ``target`` from, in declaration order."""
+        return tuple(status for status in ItemStatus if status.can_become(target))
+
+
+# done -> done: a retried upload replaces the clip (same key). A failed item stays failed: its
+# failure may already be reported, so a late upload for it is refused, not recorded.
+ITEM_TRANSITIONS: dict[ItemStatus, frozenset[ItemStatus]] = {
+    ItemStatus.PENDING: frozenset({ItemStatus.DONE, ItemStatus.FAILED}),
+    ItemStatus.DONE: frozenset({ItemStatus.DONE}),
+    ItemStatus.FAILED: frozenset(),
+}
 
 
 class WebhookState(StrEnum):
@@ -59,6 +103,8 @@ class Item:
     bytes: int | None = None
     sha256: str | None = None
     video_url: str | None = None
+    # Operation-specific fields of the output, e.g. a concatenation's duration, size and cuts.
+    result: dict[str, Any] | None = None
 
 
 @dataclass
@@ -70,7 +116,8 @@ class Job:
     status: JobStatus
     created_at: float
     deadline_at: float
-    render: dict[str, Any] = field(default_factory=dict)
+    # The operation's options (not only render options since jobs run several operations).
+    options: dict[str, Any] = field(default_factory=dict)
     items: list[Item] = field(default_factory=list)
     started_at: float | None = None
     ended_at: float | None = None

@@ -1,6 +1,8 @@
 """SQLite persistence of jobs, items, webhook attempts and idempotency keys.
 
-Every change is committed before it is acknowledged to anyone.
+Every change is committed before it is acknowledged to anyone. The schema is in
+``migrations.py``; which state may follow which is in ``model.py``, and the status guards of the
+updates below are drawn from it.
 """
 
 from __future__ import annotations
@@ -8,65 +10,14 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from framecast.jobs.migrations import migrate
 from framecast.jobs.model import Item, ItemStatus, Job, JobStatus, Webhook, WebhookState
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS jobs (
-    id TEXT PRIMARY KEY,
-    operation TEXT NOT NULL,
-    status TEXT NOT NULL,
-    created_at REAL NOT NULL,
-    deadline_at REAL NOT NULL,
-    started_at REAL,
-    ended_at REAL,
-    render TEXT NOT NULL,
-    error TEXT,
-    expired INTEGER NOT NULL DEFAULT 0,
-    metadata TEXT,
-    webhook_url TEXT,
-    webhook_state TEXT,
-    webhook_attempts INTEGER NOT NULL DEFAULT 0,
-    webhook_next_at REAL,
-    webhook_error TEXT,
-    webhook_delivered_at REAL,
-    backend_state TEXT,
-    key_prefix TEXT
-);
-CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status);
-CREATE INDEX IF NOT EXISTS jobs_by_created ON jobs (created_at, id);
-CREATE INDEX IF NOT EXISTS jobs_by_webhook ON jobs (webhook_state, webhook_next_at);
-CREATE TABLE IF NOT EXISTS items (
-    job_id TEXT NOT NULL REFERENCES jobs (id),
-    idx INTEGER NOT NULL,
-    client_id TEXT NOT NULL,
-    source TEXT NOT NULL,
-    status TEXT NOT NULL,
-    error TEXT,
-    key TEXT,
-    bytes INTEGER,
-    sha256 TEXT,
-    video_url TEXT,
-    PRIMARY KEY (job_id, idx)
-);
-CREATE TABLE IF NOT EXISTS webhook_attempts (
-    job_id TEXT NOT NULL REFERENCES jobs (id),
-    attempt INTEGER NOT NULL,
-    at REAL NOT NULL,
-    status_code INTEGER,
-    error TEXT,
-    PRIMARY KEY (job_id, attempt)
-);
-CREATE TABLE IF NOT EXISTS idempotency_keys (
-    scope_key TEXT PRIMARY KEY,
-    body_hash TEXT NOT NULL,
-    job_id TEXT NOT NULL REFERENCES jobs (id)
-);
-"""
 
 
 class JobStore:
@@ -77,9 +28,13 @@ class JobStore:
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.row_factory = sqlite3.Row
         self._lock = threading.Lock()
+        try:
+            migrate(self._db, path)  # first: a file we refuse is left as it was
+        except BaseException:
+            self._db.close()
+            raise
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(SCHEMA)
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
@@ -115,7 +70,7 @@ class JobStore:
                     (*idempotency, job.id),
                 )
             db.execute(
-                "INSERT INTO jobs (id, operation, status, created_at, deadline_at, render,"
+                "INSERT INTO jobs (id, operation, status, created_at, deadline_at, options,"
                 " metadata, webhook_url, webhook_state, key_prefix)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
@@ -124,8 +79,8 @@ class JobStore:
                     job.status.value,
                     job.created_at,
                     job.deadline_at,
-                    json.dumps(job.render),
-                    None if job.metadata is None else json.dumps(job.metadata),
+                    json.dumps(job.options),
+                    _json_or_null(job.metadata),
                     hook.url if hook else None,
                     hook.state.value if hook else None,
                     job.key_prefix,
@@ -133,7 +88,7 @@ class JobStore:
             )
             db.executemany(
                 "INSERT INTO items (job_id, idx, client_id, source, status, error, key, bytes,"
-                " sha256, video_url) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " sha256, video_url, result) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         job.id,
@@ -146,6 +101,7 @@ class JobStore:
                         i.bytes,
                         i.sha256,
                         i.video_url,
+                        _json_or_null(i.result),
                     )
                     for i in job.items
                 ],
@@ -177,66 +133,64 @@ class JobStore:
         )
 
     def unfinished(self) -> list[Job]:
-        return self._where(
-            "status IN (?, ?) ORDER BY created_at",
-            (JobStatus.QUEUED.value, JobStatus.RUNNING.value),
-        )
+        guard, states = _status_in(s for s in JobStatus if not s.is_final)
+        return self._where(f"{guard} ORDER BY created_at", states)
 
     def mark_running(self, job_id: str, at: float) -> None:
         """A queued job starts (a job that has ended meanwhile stays as it is)."""
+        guard, sources = _status_in(JobStatus.sources_of(JobStatus.RUNNING))
         with self._tx() as db:
             db.execute(
                 "UPDATE jobs SET status = ?, started_at = COALESCE(started_at, ?)"
-                " WHERE id = ? AND status = ?",
-                (JobStatus.RUNNING.value, at, job_id, JobStatus.QUEUED.value),
+                f" WHERE id = ? AND {guard}",
+                (JobStatus.RUNNING.value, at, job_id, *sources),
             )
 
-    def record_done(self, item: Item) -> None:
-        """Mark an item done with its clip; a repeated upload replaces the earlier one."""
+    def record_done(self, item: Item) -> bool:
+        """Mark an item done with its clip and result; a repeated upload replaces the earlier
+        one. False if the item may not become done (it failed)."""
+        guard, sources = _status_in(ItemStatus.sources_of(ItemStatus.DONE))
         with self._tx() as db:
-            db.execute(
+            recorded = db.execute(
                 "UPDATE items SET status = ?, error = NULL, key = ?, bytes = ?, sha256 = ?,"
-                " video_url = ? WHERE job_id = ? AND idx = ?",
+                f" video_url = ?, result = ? WHERE job_id = ? AND idx = ? AND {guard}",
                 (
                     ItemStatus.DONE.value,
                     item.key,
                     item.bytes,
                     item.sha256,
                     item.video_url,
+                    _json_or_null(item.result),
                     item.job_id,
                     item.index,
+                    *sources,
                 ),
-            )
+            ).rowcount
+        return bool(recorded)
 
     def fail_pending(self, job_id: str, errors: dict[int, str]) -> None:
         """Fail the listed items that are still pending (a done item stays done)."""
+        guard, sources = _status_in(ItemStatus.sources_of(ItemStatus.FAILED))
         with self._tx() as db:
             db.executemany(
-                "UPDATE items SET status = ?, error = ? WHERE job_id = ? AND idx = ?"
-                " AND status = ?",
+                f"UPDATE items SET status = ?, error = ? WHERE job_id = ? AND idx = ? AND {guard}",
                 [
-                    (ItemStatus.FAILED.value, error, job_id, index, ItemStatus.PENDING.value)
+                    (ItemStatus.FAILED.value, error, job_id, index, *sources)
                     for index, error in errors.items()
                 ],
             )
 
     def finish(self, job_id: str, status: JobStatus, at: float, error: str | None) -> bool:
         """End a job that has not ended yet (False if it had); its webhook becomes due."""
+        if not status.is_final:
+            raise ValueError(f"finish needs a final state, not {status.value!r}")
+        guard, sources = _status_in(JobStatus.sources_of(status))
         with self._tx() as db:
             ended = db.execute(
                 "UPDATE jobs SET status = ?, ended_at = ?, error = ?,"
                 " webhook_state = CASE WHEN webhook_url IS NULL THEN NULL ELSE ? END,"
-                " webhook_next_at = ? WHERE id = ? AND status IN (?, ?)",
-                (
-                    status.value,
-                    at,
-                    error,
-                    WebhookState.PENDING.value,
-                    at,
-                    job_id,
-                    JobStatus.QUEUED.value,
-                    JobStatus.RUNNING.value,
-                ),
+                f" webhook_next_at = ? WHERE id = ? AND {guard}",
+                (status.value, at, error, WebhookState.PENDING.value, at, job_id, *sources),
             ).rowcount
         return bool(ended)
 
@@ -328,6 +282,16 @@ class JobStore:
         return [job for row in rows if (job := self.get(row["id"])) is not None]
 
 
+def _status_in(statuses: Iterable[StrEnum]) -> tuple[str, tuple[str, ...]]:
+    """A ``status IN (?, ...)`` guard and its parameters; an empty list matches no row."""
+    values = tuple(status.value for status in statuses)
+    return f"status IN ({', '.join('?' * len(values))})", values
+
+
+def _json_or_null(value: dict[str, Any] | None) -> str | None:
+    return None if value is None else json.dumps(value)
+
+
 def _job(row: sqlite3.Row, items: list[sqlite3.Row]) -> Job:
     webhook = None
     if row["webhook_url"]:
@@ -347,7 +311,7 @@ def _job(row: sqlite3.Row, items: list[sqlite3.Row]) -> Job:
         deadline_at=row["deadline_at"],
         started_at=row["started_at"],
         ended_at=row["ended_at"],
-        render=json.loads(row["render"]),
+        options=json.loads(row["options"]),
         error=row["error"],
         expired=bool(row["expired"]),
         webhook=webhook,
@@ -365,6 +329,7 @@ def _job(row: sqlite3.Row, items: list[sqlite3.Row]) -> Job:
                 bytes=i["bytes"],
                 sha256=i["sha256"],
                 video_url=i["video_url"],
+                result=None if i["result"] is None else json.loads(i["result"]),
             )
             for i in items
         ],

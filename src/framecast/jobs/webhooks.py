@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
-import hmac
 import json
 import logging
 from collections.abc import Callable
@@ -17,21 +15,13 @@ from typing import Any
 import httpx
 
 from framecast.config import Settings
+from framecast.contracts.webhook import EVENT_HEADER, JOB_HEADER, SIGNATURE_HEADER, signature
 from framecast.errors import FetchError
 from framecast.jobs.model import Job, WebhookState
 from framecast.jobs.store import JobStore
 from framecast.public_http import PublicAsyncTransport
 
 log = logging.getLogger("framecast.webhooks")
-
-SIGNATURE_HEADER = "X-Framecast-Signature"
-EVENT_HEADER = "X-Framecast-Event"
-JOB_HEADER = "X-Framecast-Job-Id"
-
-
-def signature(secret: bytes, body: bytes) -> str:
-    """``sha256=<hex HMAC-SHA256 of the body>``, as sent in X-Framecast-Signature."""
-    return "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
 
 
 class WebhookSender:

@@ -1,7 +1,10 @@
-"""Downloading source images: redirects checked hop by hop, retries, a size cap, atomic files.
+"""Downloading source media: redirects checked hop by hop, retries, a size cap, atomic files.
 
 Every httpx error is translated into a ``FetchError`` here, with a message the user can act on
-(what failed, the HTTP status, the URL). Decoding the image is the renderer's job.
+(what failed, the HTTP status, the URL). Each download is of a ``MediaKind``, which sets its size
+cap and the types it accepts: once downloaded, its first bytes are sniffed and a download that is
+clearly something else (a web page, a PDF, audio given as a video) fails its item
+(:mod:`media_kinds`). Decoding the media is the renderer's job.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import httpx
 from framecast.config import FetchConfig
 from framecast.errors import FetchError, InputError
 from framecast.public_http import PublicTransport, Resolver, public_addresses
+from framecast.worker.media_kinds import SNIFF_BYTES, MediaKind, describe, fits, sniff
 from framecast.worker.urls import normalize_url, shorten_url
 
 log = logging.getLogger("framecast.worker")
@@ -35,8 +39,6 @@ CHUNK_BYTES = 64 * 1024
 # never trip them, so each attempt also has an overall deadline of this many timeouts.
 ATTEMPT_DEADLINE_FACTOR = 4
 _MB = 1024 * 1024
-# Types a server sends for an error or a web page instead of the image we asked for.
-_NOT_IMAGE_TYPES = ("text/", "application/xhtml+xml", "application/json")
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ class _Retryable(Exception):
 
 
 def make_client(config: FetchConfig, resolve: Resolver = public_addresses) -> httpx.Client:
-    """An httpx client for fetching source images, shared by every download of a worker.
+    """An httpx client for fetching source media, shared by every download of a worker.
 
     Unless private addresses are allowed, it connects only to public ones, checked as it
     connects (every redirect hop is a new connection, so each is checked): :mod:`public_http`.
@@ -74,7 +76,8 @@ def make_client(config: FetchConfig, resolve: Resolver = public_addresses) -> ht
         timeout=httpx.Timeout(config.timeout_seconds),
         limits=limits,
         transport=None if config.allow_private else PublicTransport(limits, resolve),
-        headers={"User-Agent": f"framecast/{_version()}", "Accept": "image/*, */*;q=0.5"},
+        # fetch_to_file sends each request's Accept header, the one of its media kind.
+        headers={"User-Agent": f"framecast/{_version()}"},
         follow_redirects=False,  # fetch_to_file follows them, hop by hop
         trust_env=False,  # settings come from Settings, never from proxy variables
     )
@@ -86,12 +89,15 @@ def fetch_to_file(
     config: FetchConfig,
     client: httpx.Client,
     *,
+    kind: MediaKind = MediaKind.IMAGE,
     backoff: Backoff = Backoff(),  # frozen, so one shared default is safe
     keep_going: Callable[[], bool] | None = None,
 ) -> int:
-    """Download ``url`` to ``dest`` atomically and return the number of bytes written.
+    """Download ``url`` of ``kind`` to ``dest`` atomically and return the number of bytes written.
 
-    ``keep_going`` is asked before each retry: a cancelled job does not wait out the rest.
+    ``dest`` appears only once the whole body is in, within the kind's cap, and its first bytes
+    fit the kind. ``keep_going`` is asked before each retry: a cancelled job does not wait out
+    the rest.
     """
     try:
         url = normalize_url(url)
@@ -103,7 +109,7 @@ def fetch_to_file(
     try:
         for attempt in range(1, max(1, config.attempts) + 1):
             try:
-                size = _attempt(url, shown, tmp, config, client)
+                size, sniffed = _attempt(url, shown, tmp, config, client, kind)
             except _Retryable as exc:
                 if attempt >= config.attempts:
                     log.warning("fetch failed url=%s attempts=%d error=%s", shown, attempt, exc)
@@ -127,42 +133,56 @@ def fetch_to_file(
                 log.warning("fetch failed url=%s attempts=%d error=%s", shown, attempt, exc)
                 raise
             os.replace(tmp, dest)
-            log.info("fetch done url=%s bytes=%d attempts=%d", shown, size, attempt)
+            log.info(
+                "fetch done url=%s bytes=%d attempts=%d kind=%s type=%s",
+                shown,
+                size,
+                attempt,
+                kind,
+                sniffed or "-",
+            )
             return size
         raise AssertionError("unreachable: the last attempt returns or raises")
     finally:
         tmp.unlink(missing_ok=True)
 
 
-def _attempt(url: str, shown: str, tmp: Path, config: FetchConfig, client: httpx.Client) -> int:
-    """One attempt: follow redirects to the image and stream it into ``tmp``."""
+def _attempt(
+    url: str, shown: str, tmp: Path, config: FetchConfig, client: httpx.Client, kind: MediaKind
+) -> tuple[int, str | None]:
+    """One attempt: follow redirects to the media, stream it into ``tmp``; (size, sniffed type)."""
     deadline = time.monotonic() + config.timeout_seconds * ATTEMPT_DEADLINE_FACTOR
     current = httpx.URL(url)
     try:
         for _hop in range(MAX_REDIRECTS + 1):
             with client.stream(
-                "GET", current, timeout=config.timeout_seconds, follow_redirects=False
+                "GET",
+                current,
+                headers={"Accept": kind.accept},
+                timeout=config.timeout_seconds,
+                follow_redirects=False,
             ) as response:
                 if response.is_redirect:
-                    current = _next_hop(current, response.headers["location"], shown)
+                    current = _next_hop(current, response.headers["location"], shown, kind)
                     continue
-                _check_response(response, shown, config.max_bytes)
-                return _stream_body(response, tmp, shown, config, deadline)
+                _check_response(response, shown, kind, config.max_bytes_for(kind))
+                size, head = _stream_body(response, tmp, shown, config, kind, deadline)
+                return size, _check_type(response, head, size, shown, kind)
     except httpx.TimeoutException as exc:
-        kind = type(exc).__name__
+        error = type(exc).__name__
         raise _Retryable(
-            f"image download timed out after {config.timeout_seconds:g}s ({kind}) for {shown}"
+            f"{kind} download timed out after {config.timeout_seconds:g}s ({error}) for {shown}"
         ) from exc
     except httpx.TransportError as exc:
         raise _Retryable(
-            f"image download failed: connection error ({type(exc).__name__}: {exc}) for {shown}"
+            f"{kind} download failed: connection error ({type(exc).__name__}: {exc}) for {shown}"
         ) from exc
     except (httpx.HTTPError, httpx.InvalidURL) as exc:
-        raise FetchError(f"image download failed: {exc} for {shown}") from exc
-    raise FetchError(f"image download failed: more than {MAX_REDIRECTS} redirects for {shown}")
+        raise FetchError(f"{kind} download failed: {exc} for {shown}") from exc
+    raise FetchError(f"{kind} download failed: more than {MAX_REDIRECTS} redirects for {shown}")
 
 
-def _next_hop(current: httpx.URL, location: str, shown: str) -> httpx.URL:
+def _next_hop(current: httpx.URL, location: str, shown: str, kind: MediaKind) -> httpx.URL:
     try:
         # urljoin, unlike httpx.URL.join, leaves "file:///etc/passwd" as it is, for
         # normalize_url to refuse.
@@ -170,59 +190,88 @@ def _next_hop(current: httpx.URL, location: str, shown: str) -> httpx.URL:
     except (InputError, httpx.InvalidURL) as exc:
         reason = exc.message if isinstance(exc, InputError) else str(exc)
         raise FetchError(
-            f"image download failed: {shown} redirected to a bad URL: {reason}"
+            f"{kind} download failed: {shown} redirected to a bad URL: {reason}"
         ) from exc
 
 
-def _check_response(response: httpx.Response, shown: str, max_bytes: int) -> None:
-    """Raise unless ``response`` is a success that may carry an image within the size cap."""
+def _check_response(response: httpx.Response, shown: str, kind: MediaKind, max_bytes: int) -> None:
+    """Raise unless ``response`` is a success that may carry ``kind`` within its size cap."""
     status = response.status_code
     if status >= 500 or status in (408, 429):
         raise _Retryable(
-            f"image download failed: HTTP {status} {response.reason_phrase} for {shown}",
+            f"{kind} download failed: HTTP {status} {response.reason_phrase} for {shown}",
             status,
             _retry_after(response.headers.get("retry-after")),
         )
     if not 200 <= status < 300:
         raise FetchError(
-            f"image download failed: HTTP {status} {response.reason_phrase} for {shown}"
+            f"{kind} download failed: HTTP {status} {response.reason_phrase} for {shown}"
         )
-    media_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type.startswith(_NOT_IMAGE_TYPES):
+    media_type = _media_type(response)
+    if kind.refuses_content_type(media_type):
         raise FetchError(
-            f"image download failed: {shown} returned {media_type}, not an image "
-            "(is it a link to a web page rather than to the image file?)"
+            f"{kind} download failed: {shown} returned {media_type}, not {kind.noun} "
+            f"(is it a link to a web page rather than to the {kind.file_noun}?)"
         )
     length = response.headers.get("content-length", "")
     if length.isdigit() and int(length) > max_bytes:
         raise FetchError(
-            f"image download failed: {shown} is {_megabytes(int(length))} MB, "
-            f"over the {_megabytes(max_bytes)} MB limit (MAX_IMAGE_BYTES)"
+            f"{kind} download failed: {shown} is {_megabytes(int(length))} MB, "
+            f"over the {_megabytes(max_bytes)} MB limit ({kind.cap_setting})"
         )
 
 
 def _stream_body(
-    response: httpx.Response, tmp: Path, shown: str, config: FetchConfig, deadline: float
-) -> int:
-    written = 0
+    response: httpx.Response,
+    tmp: Path,
+    shown: str,
+    config: FetchConfig,
+    kind: MediaKind,
+    deadline: float,
+) -> tuple[int, bytes]:
+    """Stream the body into ``tmp``; (its size, its first ``SNIFF_BYTES``)."""
+    max_bytes = config.max_bytes_for(kind)
+    written, head = 0, b""
     with tmp.open("wb") as out:
         # iter_bytes decodes gzip/br, so the cap also bounds a compressed "bomb".
         for chunk in response.iter_bytes(CHUNK_BYTES):
             written += len(chunk)
-            if written > config.max_bytes:
+            if written > max_bytes:
                 raise FetchError(
-                    f"image download failed: {shown} is larger than the "
-                    f"{_megabytes(config.max_bytes)} MB limit (MAX_IMAGE_BYTES)"
+                    f"{kind} download failed: {shown} is larger than the "
+                    f"{_megabytes(max_bytes)} MB limit ({kind.cap_setting})"
                 )
             if time.monotonic() > deadline:
                 total = config.timeout_seconds * ATTEMPT_DEADLINE_FACTOR
                 raise _Retryable(
-                    f"image download timed out: not complete after {total:g}s for {shown}"
+                    f"{kind} download timed out: not complete after {total:g}s for {shown}"
                 )
             out.write(chunk)
+            if len(head) < SNIFF_BYTES:
+                head += chunk[: SNIFF_BYTES - len(head)]
     if written == 0:
-        raise FetchError(f"image download failed: {shown} returned an empty body")
-    return written
+        raise FetchError(f"{kind} download failed: {shown} returned an empty body")
+    return written, head
+
+
+def _check_type(
+    response: httpx.Response, head: bytes, size: int, shown: str, kind: MediaKind
+) -> str | None:
+    """The type sniffed from ``head``; raise if it is clearly not ``kind``."""
+    sniffed = sniff(head)
+    if not fits(kind, sniffed):
+        media_type = _media_type(response)
+        raise FetchError(
+            f"{kind} download failed: {shown} is not {kind.noun}: got "
+            f"{describe(sniffed, head)}, {size} bytes, "
+            + (f"Content-Type {media_type}" if media_type else "no Content-Type")
+        )
+    return sniffed
+
+
+def _media_type(response: httpx.Response) -> str:
+    """The Content-Type without its parameters, lower case; "" if absent."""
+    return response.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
 def _retry_after(value: str | None) -> float | None:

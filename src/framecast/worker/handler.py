@@ -8,27 +8,22 @@ import shutil
 import signal
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
-from pydantic import ValidationError
 
 from framecast.config import Settings
-from framecast.errors import InputError, describe_validation_errors
+from framecast.errors import InputError
+from framecast.logs import LOG_FORMAT
+from framecast.operations import operation_of, parse_worker_job
 from framecast.render.encode import choose_encoder
 from framecast.render.warp import compile_kernels
 from framecast.worker.fetch import make_client
-from framecast.worker.ops.img2vid import run_img2vid
-from framecast.worker.schema import WorkerJob
-from framecast.worker.upload import Uploader, uploader_for
+from framecast.worker.upload import uploader_for
 
 log = logging.getLogger("framecast.worker")
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
-Operation = Callable[[WorkerJob, Settings, Uploader, httpx.Client], dict[str, Any]]
-OPERATIONS: dict[str, Operation] = {"img2vid": run_img2vid}
 UPLOAD_TIMEOUT = httpx.Timeout(120.0, connect=10.0)
 # A job's work folder gains and loses files with every clip (no clip takes hours to render);
 # one untouched this long was left by a worker that was killed (SIGKILL, a lost machine) and
@@ -72,9 +67,9 @@ def handle(job_input: dict[str, Any], settings: Settings | None = None) -> dict[
     """Run one worker job; a job that cannot run at all returns ``{"error": …}`` on purpose."""
     settings = settings if settings is not None else Settings.from_env()
     try:
-        job = WorkerJob.model_validate(job_input)
-    except ValidationError as exc:
-        return {"error": f"invalid job input: {describe_validation_errors(exc.errors())}"}
+        job = parse_worker_job(job_input)
+    except InputError as exc:
+        return {"error": exc.message}
     with make_client(settings.fetch) as fetch_client, httpx.Client(timeout=UPLOAD_TIMEOUT) as up:
         try:
             uploader = uploader_for(job, settings, up)
@@ -83,7 +78,8 @@ def handle(job_input: dict[str, Any], settings: Settings | None = None) -> dict[
         log.info(
             "job started job_id=%s operation=%s items=%d", job.job_id, job.operation, len(job.items)
         )
-        output = OPERATIONS[job.operation](job, settings, uploader, fetch_client)
+        run = operation_of(job.operation).worker_function()
+        output = run(job, settings, uploader, fetch_client)
     log.info(
         "job finished job_id=%s videos=%d failed=%d",
         job.job_id,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import logging
 import threading
 import time
@@ -13,8 +14,11 @@ from typing import Any, Protocol
 import httpx
 
 from framecast.config import Settings
+from framecast.contracts.concatenate import ConcatenateJob
+from framecast.contracts.img2vid import Img2VidJob
+from framecast.contracts.plan import WorkItem
+from framecast.contracts.upload_urls import RESULT_HEADER, clip_url, complete_url
 from framecast.errors import InputError, UploadError
-from framecast.worker.schema import ImageItem, WorkerJob
 
 log = logging.getLogger("framecast.worker")
 
@@ -25,8 +29,11 @@ STATUS_TIMEOUT = 2.0  # seconds; an API slower than this is a blip: work goes on
 
 
 class Uploader(Protocol):
-    def upload(self, item: ImageItem, clip: Path) -> dict[str, Any]:
-        """Store ``clip`` and return ``{"id", "video_url", "bytes", "sha256"}``."""
+    def upload(
+        self, item: WorkItem, clip: Path, result: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Store ``clip`` and return ``{"id", "video_url", "bytes", "sha256"}`` plus ``result``
+        (the operation's own fields, recorded with the item by the API)."""
         ...
 
     def still_wanted(self, wait: bool = True) -> bool:
@@ -80,25 +87,31 @@ class ApiUploader:
             self._answered.notify_all()
             return self._wanted
 
-    def upload(self, item: ImageItem, clip: Path) -> dict[str, Any]:
+    def upload(
+        self, item: WorkItem, clip: Path, result: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         sha256 = _sha256(clip)
         auth = {"Authorization": f"Bearer {self._token}"}
         if item.put_url:
             put_url = item.put_url
             _with_retries(lambda: _put_file(self._client, put_url, clip, {}), item, "storage")
-            notice = {"bytes": clip.stat().st_size, "sha256": sha256}
-            result = _with_retries(
+            notice = {"bytes": clip.stat().st_size, "sha256": sha256, "result": result}
+            stored = _with_retries(
                 lambda: self._client.post(
-                    f"{self._url}/{item.index}/complete", json=notice, headers=auth
+                    complete_url(self._url, item.index), json=notice, headers=auth
                 ),
                 item,
             )
         else:
             headers = {**auth, "X-Content-SHA256": sha256}
-            result = _with_retries(
-                lambda: _put_file(self._client, f"{self._url}/{item.index}", clip, headers), item
+            if result is not None:
+                headers[RESULT_HEADER] = json.dumps(result, separators=(",", ":"))
+            stored = _with_retries(
+                lambda: _put_file(self._client, clip_url(self._url, item.index), clip, headers),
+                item,
             )
-        return {"id": item.id, **{k: result[k] for k in ("video_url", "bytes", "sha256")}}
+        fields = {k: stored[k] for k in ("video_url", "bytes", "sha256")}
+        return {"id": item.id, **fields, **(result or {})}
 
 
 class VpsUploader:
@@ -112,7 +125,9 @@ class VpsUploader:
     def still_wanted(self, wait: bool = True) -> bool:
         return True  # the original contract has no notion of a job to ask about
 
-    def upload(self, item: ImageItem, clip: Path) -> dict[str, Any]:
+    def upload(
+        self, item: WorkItem, clip: Path, result: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         data = clip.read_bytes()
         body = {"id": item.id, "video_base64": base64.b64encode(data).decode()}
         result = _with_retries(
@@ -124,10 +139,13 @@ class VpsUploader:
             "video_url": result["video_url"],
             "bytes": len(data),
             "sha256": hashlib.sha256(data).hexdigest(),
+            **(result or {}),
         }
 
 
-def uploader_for(job: WorkerJob, settings: Settings, client: httpx.Client) -> Uploader:
+def uploader_for(
+    job: Img2VidJob | ConcatenateJob, settings: Settings, client: httpx.Client
+) -> Uploader:
     """The job's own upload target, else the worker's VPS_* fallback, else a clear error."""
     if job.upload is not None:
         return ApiUploader(job.upload.url, job.upload.token, client)
@@ -146,7 +164,7 @@ def _put_file(
         return client.put(url, content=body, headers={**headers, "Content-Type": "video/mp4"})
 
 
-def _with_retries(send: Any, item: ImageItem, target: str = "the API") -> dict[str, Any]:
+def _with_retries(send: Any, item: WorkItem, target: str = "the API") -> dict[str, Any]:
     """Retry network errors and 5xx/429 with backoff; other statuses fail at once."""
     for attempt in range(1, ATTEMPTS + 1):
         try:

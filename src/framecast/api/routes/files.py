@@ -33,7 +33,7 @@ async def get_clip(job_id: str, name: str, services: ServicesDep) -> FileRespons
     answers the same headers without the body (players and CDNs ask first)."""
     if not isinstance(services.storage, LocalStorage):
         raise NotFound("clips are served by the S3 bucket (STORAGE=s3), not at /output/")
-    services.jobs.check_servable(job_id)
+    services.jobs.expiry.check_servable(job_id)
     if name.startswith("."):
         raise NotFound(f"no file {name!r}")  # temp files of uploads in progress
     path = services.storage.path(f"{job_id}/{name}")

@@ -10,7 +10,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from framecast.api.deps import ApiKeyDep, Services, ServicesDep
-from framecast.api.schemas import JobPage, JobPublic, job_public
+from framecast.api.schemas import job_public
+from framecast.contracts.envelope import JobPage, JobPublic
 from framecast.errors import InputError
 from framecast.jobs.model import Job, JobStatus
 

@@ -4,15 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import re
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request
 from pydantic import BaseModel, Field, ValidationError
 
 from framecast.api.deps import ApiKeyDep, Services, ServicesDep
-from framecast.api.schemas import Base64UploadCreate, UploadPublic
+from framecast.contracts.envelope import Base64UploadCreate, UploadPublic
+from framecast.contracts.upload_urls import (
+    BASE64_ROUTE,
+    CLIP_ROUTE,
+    COMPLETE_ROUTE,
+    JOB_ROUTE,
+    RESULT_HEADER,
+    RESULT_HEADER_MAX_BYTES,
+)
 from framecast.errors import AuthError, InputError, PayloadTooLarge, describe_validation_errors
 from framecast.jobs.model import Item
 
@@ -22,16 +31,16 @@ _BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
 DECODE_SLICE = 4 * 1024 * 1024  # base64 characters per decoded piece: a multiple of 4
 
 
-@router.get("/upload/{job_id}")
+@router.get(JOB_ROUTE)
 async def job_state_for_worker(
     job_id: str, services: ServicesDep, authorization: Annotated[str | None, Header()] = None
 ) -> dict[str, str]:
     """For workers: is this job still wanted? (They stop once it is cancelled or ended.)"""
     _check_token(services, job_id, authorization)
-    return {"status": services.jobs.worker_checked_in(job_id).status.value}
+    return {"status": services.jobs.intake.worker_checked_in(job_id).status.value}
 
 
-@router.put("/upload/{job_id}/{item}", response_model=UploadPublic)
+@router.put(CLIP_ROUTE, response_model=UploadPublic)
 async def put_clip(
     job_id: str,
     item: int,
@@ -39,20 +48,25 @@ async def put_clip(
     services: ServicesDep,
     authorization: Annotated[str | None, Header()] = None,
     x_content_sha256: Annotated[str | None, Header()] = None,
+    x_framecast_result: Annotated[str | None, Header()] = None,
 ) -> UploadPublic:
-    """Store one rendered clip of a job (raw MP4 body), authorised by the job's upload token."""
+    """Store one rendered result of a job (raw MP4 body), authorised by the job's upload token;
+    `X-Framecast-Result` may carry the operation's result fields as a JSON object."""
     _check_token(services, job_id, authorization)
     _check_length(request, services.settings.upload_max_bytes)
-    stored = await services.jobs.store_clip(job_id, item, request.stream(), x_content_sha256)
+    result = _result_fields(x_framecast_result)
+    intake = services.jobs.intake
+    stored = await intake.store_clip(job_id, item, request.stream(), x_content_sha256, result)
     return _public(stored)
 
 
 class ClipNotice(BaseModel):
     bytes: int = Field(ge=0)
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    result: dict[str, Any] | None = None  # the operation's result fields
 
 
-@router.post("/upload/{job_id}/{item}/complete", response_model=UploadPublic)
+@router.post(COMPLETE_ROUTE, response_model=UploadPublic)
 async def clip_stored(
     job_id: str,
     item: int,
@@ -62,10 +76,15 @@ async def clip_stored(
 ) -> UploadPublic:
     """A worker PUT a clip straight into the bucket: the API checks it and records it."""
     _check_token(services, job_id, authorization)
-    return _public(await services.jobs.confirm_clip(job_id, item, notice.bytes, notice.sha256))
+    if notice.result is not None:
+        _result_fields(json.dumps(notice.result))  # the same limit as the header's
+    intake = services.jobs.intake
+    return _public(
+        await intake.confirm_clip(job_id, item, notice.bytes, notice.sha256, notice.result)
+    )
 
 
-@router.post("/upload/video", response_model=UploadPublic)
+@router.post(BASE64_ROUTE, response_model=UploadPublic)
 async def post_base64(request: Request, services: ServicesDep, _: ApiKeyDep) -> UploadPublic:
     """The original contract: JSON ``{"id", "video_base64"}``; kept for old workers."""
     limit = services.settings.base64_upload_max_bytes * 4 // 3 + 4096
@@ -80,7 +99,7 @@ async def post_base64(request: Request, services: ServicesDep, _: ApiKeyDep) -> 
     # is then decoded a slice at a time as it is stored, never whole.
     body = await asyncio.to_thread(_parse, raw)
     del raw
-    stored = await services.jobs.store_direct(body.id, _decoded(body.video_base64))
+    stored = await services.jobs.intake.store_direct(body.id, _decoded(body.video_base64))
     return _public(stored)
 
 
@@ -112,6 +131,21 @@ def _check_token(services: Services, job_id: str, authorization: str | None) -> 
     if scheme.lower() != "bearer" or not token:
         raise AuthError("Authorization: expected 'Bearer <upload token>'")
     services.jobs.tokens.verify(token, job_id, services.jobs.clock())
+
+
+def _result_fields(header: str | None) -> dict[str, Any] | None:
+    """The JSON object a worker sent with a result, within its size limit."""
+    if header is None:
+        return None
+    if len(header.encode()) > RESULT_HEADER_MAX_BYTES:
+        raise InputError(f"{RESULT_HEADER}: at most {RESULT_HEADER_MAX_BYTES} bytes")
+    try:
+        fields = json.loads(header)
+    except ValueError as exc:
+        raise InputError(f"{RESULT_HEADER}: not valid JSON") from exc
+    if not isinstance(fields, dict):
+        raise InputError(f"{RESULT_HEADER}: expected a JSON object")
+    return fields
 
 
 def _check_length(request: Request, limit: int) -> None:

@@ -1,4 +1,8 @@
-"""``POST /video/img2vid``: a batch of images in, clip URLs out (synchronous by default)."""
+"""The operations' routes: ``POST /video/<operation>``, one job envelope for all of them.
+
+Synchronous by default; with ``webhook_url``, ``Prefer: respond-async``, or past
+SYNC_WAIT_SECONDS the answer is 202 and the job goes on.
+"""
 
 from __future__ import annotations
 
@@ -9,54 +13,84 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Header
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 
 from framecast.api.deps import ApiKeyDep, Services, ServicesDep
-from framecast.api.schemas import (
-    MOTION_FIELDS,
-    Img2VidCreate,
-    Img2VidPublic,
-    JobAccepted,
-    result_of,
-)
+from framecast.api.schemas import result_of
+from framecast.contracts.concatenate import ConcatenateCreate, ConcatenatePublic
+from framecast.contracts.envelope import JobAccepted, JobEnvelope, JobResult
+from framecast.contracts.img2vid import Img2VidCreate
 from framecast.errors import InputError
 from framecast.jobs.model import Job
-from framecast.jobs.service import NewItem, Submission
+from framecast.jobs.service import Submission
+from framecast.operations import CONCATENATE, IMG2VID, Operation
 from framecast.public_http import is_public_address, literal_address
 from framecast.storage.s3 import normalise_prefix
-from framecast.worker.schema import MAX_PIXELS, RenderBlock
 from framecast.worker.urls import normalize_url
 
 router = APIRouter(tags=["video"])
 
 METADATA_MAX_BYTES = 16 * 1024
+PreferHeader = Annotated[str | None, Header()]
+IdempotencyHeader = Annotated[str | None, Header(max_length=256)]
+ApiKeyHeader = Annotated[str | None, Header()]
 
 
 @router.post(
-    "/video/img2vid",
-    response_model=Img2VidPublic,
-    responses={202: {"model": JobAccepted}, 422: {"model": Img2VidPublic}},
+    IMG2VID.route,
+    response_model=JobResult,
+    responses={202: {"model": JobAccepted}, 422: {"model": JobResult}},
 )
 async def img2vid(
     body: Img2VidCreate,
     services: ServicesDep,
     _: ApiKeyDep,
-    prefer: Annotated[str | None, Header()] = None,
-    idempotency_key: Annotated[str | None, Header(max_length=256)] = None,
-    x_api_key: Annotated[str | None, Header()] = None,
+    prefer: PreferHeader = None,
+    idempotency_key: IdempotencyHeader = None,
+    x_api_key: ApiKeyHeader = None,
 ) -> JSONResponse:
     """Render one Ken Burns clip per image; answers with only URLs, in request order.
 
     Synchronous up to SYNC_WAIT_SECONDS; with `webhook_url`, `Prefer: respond-async`, or past
     that wait, the answer is 202 and the job goes on (poll `status_url`).
     """
+    return await run_operation(IMG2VID, body, services, prefer, idempotency_key, x_api_key)
+
+
+@router.post(
+    CONCATENATE.route,
+    response_model=ConcatenatePublic,
+    responses={202: {"model": JobAccepted}, 422: {"model": JobResult}},
+)
+async def concatenate(
+    body: ConcatenateCreate,
+    services: ServicesDep,
+    _: ApiKeyDep,
+    prefer: PreferHeader = None,
+    idempotency_key: IdempotencyHeader = None,
+    x_api_key: ApiKeyHeader = None,
+) -> JSONResponse:
+    """Join 2–500 videos into one: stream copy when they allow it, else one normalised
+    re-encode (size, fps, fit, transitions, audio crossfades). `cuts` says where each input
+    starts in the result.
+    """
+    return await run_operation(CONCATENATE, body, services, prefer, idempotency_key, x_api_key)
+
+
+async def run_operation(
+    operation: Operation,
+    body: JobEnvelope,
+    services: Services,
+    prefer: str | None,
+    idempotency_key: str | None,
+    api_key: str | None,
+) -> JSONResponse:
+    """Plan, persist and start a job; answer with its result, or 202 if it goes on."""
     submission = Submission(
-        operation="img2vid",
-        items=checked_items(body, services),
-        render=body.render_block(),
+        operation=operation.name,
+        plan=operation.plan(body, services.settings),
         webhook_url=checked_webhook_url(body.webhook_url, services.settings.fetch.allow_private),
         metadata=checked_metadata(body.metadata),
-        idempotency=idempotency(idempotency_key, x_api_key, body),
+        idempotency=idempotency(operation.name, idempotency_key, api_key, body),
         key_prefix=checked_path(body.path, services),
     )
     job = services.jobs.submit(submission)
@@ -67,52 +101,6 @@ async def img2vid(
         return accepted(services.jobs.get(job.id))  # its state now, not at submission
     result = result_of(finished)
     return JSONResponse(result.model_dump(), status_code=200 if result.code in (200, 207) else 422)
-
-
-def checked_items(body: Img2VidCreate, services: Services) -> list[NewItem]:
-    """The request's images as job items, after the limits that depend on settings."""
-    settings = services.settings
-    if not body.images:
-        raise InputError("images: at least one image is required")
-    if len(body.images) > settings.max_images:
-        raise InputError(
-            f"images: at most {settings.max_images} images per request (MAX_IMAGES);"
-            f" got {len(body.images)}"
-        )
-    block = checked_render(body)
-    seen: dict[str, int] = {}
-    items = []
-    for i, image in enumerate(body.images):
-        if image.id in seen:
-            raise InputError(f"images[{i}].id: {image.id!r} repeats images[{seen[image.id]}].id")
-        seen[image.id] = i
-        if not 0 < image.duracao <= settings.max_duration_seconds:
-            raise InputError(
-                f"images[{i}].duracao: must be above 0 and at most"
-                f" {settings.max_duration_seconds:g} seconds; got {image.duracao:g}"
-            )
-        try:
-            url = normalize_url(image.image_url)
-        except InputError as exc:
-            raise InputError(f"images[{i}].image_url: {exc.message}") from exc
-        block.motion_for(image, i)  # raises naming images[i].<field> (or the request's field)
-        options = image.model_dump(include=MOTION_FIELDS, exclude_none=True)
-        items.append(NewItem(image.id, {"image_url": url, "duration": image.duracao, **options}))
-    return items
-
-
-def checked_render(body: Img2VidCreate) -> RenderBlock:
-    """The request's render block, after the rules that span fields."""
-    if body.aspect is not None and (body.width is not None or body.height is not None):
-        given = " and ".join(f for f in ("width", "height") if getattr(body, f) is not None)
-        raise InputError(f"aspect: give either aspect or width and height, not both; got {given}")
-    width, height = body.output_size()
-    if width * height > MAX_PIXELS:
-        raise InputError(
-            f"width, height: at most {MAX_PIXELS} pixels (3840x2160 either way up);"
-            f" got {width}x{height}"
-        )
-    return RenderBlock.model_validate(body.render_block())
 
 
 def checked_webhook_url(url: str | None, allow_private: bool) -> str | None:
@@ -151,11 +139,13 @@ def checked_metadata(metadata: dict[str, Any] | None) -> dict[str, Any] | None:
     return metadata
 
 
-def idempotency(key: str | None, api_key: str | None, body: BaseModel) -> tuple[str, str] | None:
-    """(scope key, body hash): keys are scoped to the API key that sent them."""
+def idempotency(
+    operation: str, key: str | None, api_key: str | None, body: JobEnvelope
+) -> tuple[str, str] | None:
+    """(scope key, body hash): keys are scoped to the API key and the operation."""
     if not key:
         return None
-    scope = hashlib.sha256(f"{api_key}\0img2vid\0{key}".encode()).hexdigest()
+    scope = hashlib.sha256(f"{api_key}\0{operation}\0{key}".encode()).hexdigest()
     return scope, hashlib.sha256(body.model_dump_json().encode()).hexdigest()
 
 

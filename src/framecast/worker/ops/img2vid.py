@@ -13,10 +13,11 @@ from typing import Any
 import httpx
 
 from framecast.config import Settings
+from framecast.contracts.img2vid import ImageItem, Img2VidJob
+from framecast.contracts.render import MotionFields, RenderBlock
 from framecast.errors import InputError, ItemError
 from framecast.render.clip import RenderSpec, RenderStopped, render_clip
 from framecast.worker.fetch import fetch_to_file
-from framecast.worker.schema import ImageItem, MotionFields, RenderBlock, WorkerJob
 from framecast.worker.upload import Uploader
 
 log = logging.getLogger("framecast.worker")
@@ -41,7 +42,7 @@ def render_spec(block: RenderBlock, item: MotionFields | None = None, index: int
 
 
 def run_img2vid(
-    job: WorkerJob, settings: Settings, uploader: Uploader, fetch_client: httpx.Client
+    job: Img2VidJob, settings: Settings, uploader: Uploader, fetch_client: httpx.Client
 ) -> dict[str, Any]:
     """Produce every item of the job; each one either uploads or is listed with its error."""
     videos: dict[int, dict[str, Any]] = {}
@@ -68,7 +69,7 @@ def run_img2vid(
                 item,
                 sources[item.index],
                 work,
-                job.render,
+                job.options,
                 settings,
                 uploader,
                 job.job_id,

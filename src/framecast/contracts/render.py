@@ -1,4 +1,4 @@
-"""The worker job's input schema (DESIGN's wire format; RunPod's ``input``).
+"""The motion and fit options of img2vid (and later compose): per job and per item.
 
 Motion options may be set on the job's ``render`` block (defaults for every item) and on each
 item (overrides). :meth:`RenderBlock.motion_for` is the one place that merges them and checks
@@ -7,76 +7,70 @@ the rules that span fields; the API calls it too, so what the API accepts, a wor
 
 from __future__ import annotations
 
-import json
-import re
-from collections.abc import Callable, Sequence
-from typing import Annotated, Literal
-
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
+from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from framecast.errors import InputError
-from framecast.render.compose import FITS
-from framecast.render.motion import (
-    EASINGS,
-    MOTIONS,
-    MOVES,
-    PANS,
-    RANDOM_MOVES,
-    Motion,
-    Rect,
-    choose_move,
+from framecast.contracts.fields import (
+    AspectName,
+    Colour,
+    EasingName,
+    FitName,
+    Frozen,
+    MotionName,
+    MoveName,
 )
+from framecast.contracts.vocab import ASPECTS, MAX_PIXELS, MAX_SIDE, MOTIONS, PANS, RANDOM_MOVES
+from framecast.errors import InputError
+from framecast.render.motion import Motion, Rect, choose_move
 
-MAX_PIXELS = 3840 * 2160  # the largest frame: 4K UHD, either way up
-MAX_SIDE = 3840
-ASPECTS = {"16:9": (1920, 1080), "9:16": (1080, 1920), "1:1": (1080, 1080), "4:5": (1080, 1350)}
 DEFAULT_MOVE, DEFAULT_ZOOM, DEFAULT_EASING, DEFAULT_FIT = "zoom_in", 1.25, "linear", "cover"
 DEFAULT_BACKGROUND = "#000000"
-_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 
 
-def _one_of(allowed: Sequence[str]) -> Callable[[str], str]:
-    def check(value: str) -> str:
-        if value not in allowed:
-            raise PydanticCustomError(
-                "one_of",
-                "must be one of {allowed}; got {got}",
-                {"allowed": ", ".join(allowed), "got": json.dumps(value)},
+class FrameSize(Frozen):
+    """The output frame: ``width`` and ``height``, or an ``aspect`` preset (not both)."""
+
+    width: int | None = Field(
+        None, ge=16, le=MAX_SIDE, multiple_of=2, description="Output width (even)."
+    )
+    height: int | None = Field(
+        None, ge=16, le=MAX_SIDE, multiple_of=2, description="Output height (even)."
+    )
+    aspect: AspectName | None = Field(
+        None,
+        description="Instead of width/height: "
+        + ", ".join(f"{name} ({w}x{h})" for name, (w, h) in ASPECTS.items()),
+    )
+
+    def output_size(self, default: tuple[int, int] | None) -> tuple[int, int] | None:
+        """Width and height from ``aspect``, else ``width``/``height``, else ``default``.
+
+        Raises :class:`InputError` when the fields contradict each other or the frame is too
+        large.
+        """
+        if self.aspect is not None:
+            if self.width is not None or self.height is not None:
+                given = " and ".join(f for f in ("width", "height") if getattr(self, f) is not None)
+                raise InputError(
+                    f"aspect: give either aspect or width and height, not both; got {given}"
+                )
+            return ASPECTS[self.aspect]
+        if self.width is None and self.height is None:
+            return default
+        if default is None and (self.width is None or self.height is None):
+            missing = "height" if self.height is None else "width"
+            raise InputError(f"{missing}: width and height go together")
+        width = self.width or (default or (0, 0))[0]
+        height = self.height or (default or (0, 0))[1]
+        if width * height > MAX_PIXELS:
+            raise InputError(
+                f"width, height: at most {MAX_PIXELS} pixels (3840x2160 either way up);"
+                f" got {width}x{height}"
             )
-        return value
-
-    return check
+        return width, height
 
 
-def _enum(allowed: Sequence[str]) -> WithJsonSchema:
-    return WithJsonSchema({"type": "string", "enum": list(allowed)})
-
-
-def _colour(value: str) -> str:
-    if not _COLOUR.fullmatch(value):
-        raise PydanticCustomError(
-            "colour", 'must be a colour "#RRGGBB"; got {got}', {"got": json.dumps(value)}
-        )
-    return value.lower()
-
-
-MotionName = Annotated[str, AfterValidator(_one_of(MOTIONS)), _enum(MOTIONS)]
-MoveName = Annotated[str, AfterValidator(_one_of(MOVES)), _enum(MOVES)]
-EasingName = Annotated[str, AfterValidator(_one_of(tuple(EASINGS))), _enum(tuple(EASINGS))]
-FitName = Annotated[str, AfterValidator(_one_of(FITS)), _enum(FITS)]
-AspectName = Annotated[str, AfterValidator(_one_of(tuple(ASPECTS))), _enum(tuple(ASPECTS))]
-Colour = Annotated[
-    str, AfterValidator(_colour), WithJsonSchema({"type": "string", "pattern": _COLOUR.pattern})
-]
-
-
-class _Strict(BaseModel):
-    # NaN and infinities are refused as what they are ("a finite number"), not by a bound.
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-
-class Region(_Strict):
+class Region(Frozen):
     """A rectangle in fractions of the image: top-left corner ``x``, ``y``; size ``w`` × ``h``."""
 
     x: float = Field(ge=0, le=1)
@@ -99,7 +93,7 @@ class Region(_Strict):
         return Rect(self.x, self.y, min(self.w, 1 - self.x), min(self.h, 1 - self.y))
 
 
-class MotionFields(_Strict):
+class MotionFields(Frozen):
     """The camera and fit options: per job (defaults for every clip) and per clip (overrides)."""
 
     motion: MotionName | None = Field(
@@ -211,19 +205,3 @@ class RenderBlock(MotionFields):
         colour = own.background or self.background or DEFAULT_BACKGROUND
         rgb = (int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16))
         return own.fit or self.fit or DEFAULT_FIT, rgb
-
-
-class ApiUpload(_Strict):
-    """Clips go to the API: ``PUT {url}/{index}`` with a token scoped to this job."""
-
-    type: Literal["api"] = "api"
-    url: str = Field(min_length=1)
-    token: str = Field(min_length=1)
-
-
-class WorkerJob(_Strict):
-    operation: Literal["img2vid"]
-    job_id: str = Field(min_length=1, max_length=128)
-    items: list[ImageItem] = Field(min_length=1)
-    render: RenderBlock = Field(default_factory=RenderBlock)
-    upload: ApiUpload | None = None

@@ -1,0 +1,125 @@
+"""The job envelope every operation shares: the request fields around the work, and the shapes
+of the answers (the synchronous result, a job, a 202, an upload)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from framecast.contracts.fields import Strict
+
+
+class JobEnvelope(Strict):
+    """Fields every operation's request accepts, beside its own."""
+
+    webhook_url: str | None = Field(
+        None, max_length=2048, description="POSTed the final job, signed; makes the call async."
+    )
+    metadata: dict[str, Any] | None = Field(
+        None, description="Any JSON object (≤ 16 KB), echoed back on the job and its webhook."
+    )
+    path: str | None = Field(
+        None,
+        max_length=512,
+        description="STORAGE=s3 only: a folder for this job's results, "
+        "{S3_PREFIX}{path}/{job_id}/{index}-{id}.mp4 (spaces and accents welcome).",
+    )
+
+
+class VideoPublic(BaseModel):
+    """A finished video; operations add fields of their own (duration, width, …)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str
+    video_url: str
+
+
+class FailedPublic(BaseModel):
+    id: str
+    error: str
+
+
+class ExecutionPublic(BaseModel):
+    startTime: str
+    endTime: str | None
+    durationSeconds: float | None
+
+
+class ProgressPublic(BaseModel):
+    done: int
+    failed: int
+    total: int
+
+
+class JobAccepted(BaseModel):
+    code: int = 202
+    job_id: str
+    status: str
+    status_url: str
+    message: str
+
+
+class JobResult(BaseModel):
+    """The synchronous answer of every operation; operations add fields (``mode``, ``cuts``)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    code: int
+    message: str
+    job_id: str
+    status: str
+    videos: list[VideoPublic]
+    failed: list[FailedPublic]
+    execution: ExecutionPublic
+
+
+class WebhookAttemptPublic(BaseModel):
+    attempt: int
+    at: str
+    status_code: int | None
+    error: str | None
+
+
+class WebhookPublic(BaseModel):
+    url: str
+    state: str
+    attempts: list[WebhookAttemptPublic]
+    next_attempt_at: str | None
+    delivered_at: str | None
+    last_error: str | None
+
+
+class JobPublic(JobResult):
+    """A job: the synchronous response's fields, plus its life and webhook."""
+
+    operation: str
+    progress: ProgressPublic
+    created_at: str
+    started_at: str | None
+    ended_at: str | None
+    deadline_at: str
+    expired: bool
+    error: str | None
+    metadata: dict[str, Any] | None
+    webhook: WebhookPublic | None
+
+
+class JobPage(BaseModel):
+    jobs: list[JobPublic]
+    next_cursor: str | None
+
+
+class UploadPublic(BaseModel):
+    id: str
+    video_url: str
+    bytes: int
+    sha256: str
+
+
+class Base64UploadCreate(Strict):
+    """``POST /upload/video`` (the original contract)."""
+
+    id: str = Field(min_length=1, max_length=256)
+    video_base64: str = Field(min_length=1)

@@ -1,0 +1,146 @@
+"""Results arriving from workers: uploaded bytes, bucket objects, check-ins, the base64 route."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from framecast.config import Settings
+from framecast.contracts.plan import NewItem
+from framecast.errors import Conflict, NotFound, PayloadTooLarge
+from framecast.jobs.model import Item, ItemStatus, Job, JobStatus
+from framecast.jobs.store import JobStore
+from framecast.storage.base import Storage, StoredObject
+
+log = logging.getLogger("framecast.jobs")
+
+
+def existing_job(store: JobStore, job_id: str) -> Job:
+    """The job ``job_id``, or NotFound."""
+    job = store.get(job_id)
+    if job is None:
+        raise NotFound(f"job_id: no job {job_id!r}")
+    return job
+
+
+class ResultIntake:
+    """Records each result the moment a worker stores it, so progress is live everywhere."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: JobStore,
+        storage: Storage,
+        clock: Callable[[], float],
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.storage = storage
+        self.clock = clock
+
+    async def store_clip(
+        self,
+        job_id: str,
+        index: int,
+        chunks: AsyncIterator[bytes],
+        sha256: str | None,
+        result: dict[str, Any] | None = None,
+    ) -> Item:
+        """Write an uploaded result and mark its item done (a retry replaces the earlier one)."""
+        job, item = self._open_item(job_id, index)
+        key = self.key(job, item)
+        stored = await self.storage.write(key, chunks, self.settings.upload_max_bytes, sha256)
+        return self._record(job, item, stored, result)
+
+    async def confirm_clip(
+        self, job_id: str, index: int, size: int, sha256: str, result: dict[str, Any] | None = None
+    ) -> Item:
+        """A worker says it PUT a result straight into storage: check the object, record it."""
+        job, item = self._open_item(job_id, index)
+        if size > self.settings.upload_max_bytes:
+            raise PayloadTooLarge(f"bytes: {size} is over UPLOAD_MAX_BYTES")
+        key = self.key(job, item)
+        found = await self.storage.size(key)
+        if found is None:
+            raise Conflict(f"item {index}: no clip at {key!r} in storage; upload it first")
+        if found != size:
+            raise Conflict(f"item {index}: storage holds {found} bytes, the worker sent {size}")
+        return self._record(job, item, StoredObject(key=key, bytes=size, sha256=sha256), result)
+
+    def worker_checked_in(self, job_id: str) -> Job:
+        """A worker asked about the job (it does before its first download) or sent a result:
+        a queued job is now running. Returns the job as it is now."""
+        job = existing_job(self.store, job_id)
+        if job.status is not JobStatus.QUEUED:
+            return job
+        self.store.mark_running(job_id, self.clock())
+        return existing_job(self.store, job_id)
+
+    async def store_direct(self, client_id: str, chunks: AsyncIterator[bytes]) -> Item:
+        """The original ``POST /upload/video``: a one-item job that has already ended."""
+        job = self._finished_job("upload", [NewItem(client_id, {})])
+        try:
+            stored = await self.storage.write(
+                self.key(job, job.items[0]), chunks, self.settings.base64_upload_max_bytes
+            )
+        except BaseException:
+            self.store.fail_pending(job.id, {0: "the upload did not complete"})
+            self.store.finish(job.id, JobStatus.FAILED, self.clock(), "upload failed")
+            raise
+        item = self._record(job, job.items[0], stored, None)
+        self.store.finish(job.id, JobStatus.SUCCEEDED, self.clock(), None)
+        return item
+
+    def key(self, job: Job, item: Item) -> str:
+        """The storage key of an item's result."""
+        return self.storage.key_for(job.id, item.index, item.client_id, job.key_prefix)
+
+    def _open_item(self, job_id: str, index: int) -> tuple[Job, Item]:
+        job = self.worker_checked_in(job_id)
+        if not 0 <= index < len(job.items):
+            raise NotFound(f"item: job {job_id} has no item {index} (it has {len(job.items)})")
+        if job.status.is_final:
+            raise Conflict(f"job {job_id} has already ended ({job.status.value})")
+        return job, job.items[index]
+
+    def _record(
+        self, job: Job, item: Item, stored: StoredObject, result: dict[str, Any] | None
+    ) -> Item:
+        current = existing_job(self.store, job.id)
+        if current.status.is_final:
+            # The job ended (cancel, deadline) meanwhile. Keep the file if the item was already
+            # done: a late retry wrote the same key, and the first upload is the one reported.
+            if current.items[item.index].status is not ItemStatus.DONE:
+                self.storage.delete(stored.key)
+            raise Conflict(f"job {job.id} ended while this clip was uploading")
+        item.status, item.key, item.bytes, item.sha256 = (
+            ItemStatus.DONE,
+            stored.key,
+            stored.bytes,
+            stored.sha256,
+        )
+        item.result = result
+        # Expiring URLs outlive the clip's TTL however late the job ends before its deadline.
+        item.video_url = self.storage.url(
+            stored.key, max(job.deadline_at, self.clock()) + self.settings.output_ttl_seconds
+        )
+        if not self.store.record_done(item):
+            self.storage.delete(stored.key)
+            raise Conflict(f"item {item.index}: it has already failed; a late result is not taken")
+        return item
+
+    def _finished_job(self, operation: str, items: list[NewItem]) -> Job:
+        now = self.clock()
+        job = Job(
+            id=uuid.uuid4().hex,
+            operation=operation,
+            status=JobStatus.RUNNING,
+            created_at=now,
+            deadline_at=now,
+            started_at=now,
+        )
+        job.items = [Item(job.id, i, it.client_id, it.source) for i, it in enumerate(items)]
+        self.store.create(job)
+        return job

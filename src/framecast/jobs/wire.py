@@ -1,0 +1,53 @@
+"""The worker job a backend carries, built from a stored job and checked against the
+operation's own wire model, so what the API sends is what a worker accepts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from framecast.contracts.upload_urls import job_url
+from framecast.jobs.model import Item, Job
+from framecast.jobs.store import JobStore
+from framecast.operations import operation_of
+
+
+def worker_job(
+    job: Job, upload_base_url: str, token: str, put_url: Callable[[Item], str | None]
+) -> dict[str, Any]:
+    """The wire format for ``job``: its pending items only, with a token scoped to it."""
+    data = {
+        "operation": job.operation,
+        "job_id": job.id,
+        "items": [
+            {"index": item.index, "id": item.client_id, **item.source, "put_url": put_url(item)}
+            for item in job.pending_items()
+        ],
+        "options": job.options,
+        "upload": {"type": "api", "url": job_url(upload_base_url, job.id), "token": token},
+    }
+    model = operation_of(job.operation).worker_job.model_validate(data)
+    wire: dict[str, Any] = model.model_dump(mode="json", exclude_none=True)
+    return wire
+
+
+class StoredRunRecord:
+    """A backend's resume data for one job, kept in the job store."""
+
+    def __init__(self, store: JobStore, job_id: str, deadline_at: float) -> None:
+        self.store, self.job_id, self.deadline_at = store, job_id, deadline_at
+
+    def load(self) -> dict[str, Any] | None:
+        return self.store.backend_state(self.job_id)
+
+    def save(self, data: dict[str, Any]) -> None:
+        self.store.save_backend_state(self.job_id, data)
+
+    def pending_indexes(self) -> set[int]:
+        job = self.store.get(self.job_id)
+        return {item.index for item in job.pending_items()} if job else set()
+
+    def report_failed(self, failed: list[dict[str, Any]]) -> None:
+        errors = {int(f["index"]): str(f["error"]) for f in failed if "index" in f}
+        if errors:
+            self.store.fail_pending(self.job_id, errors)

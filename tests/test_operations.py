@@ -1,0 +1,43 @@
+"""The operation registry: one record per operation, the worker job union built from them."""
+
+from __future__ import annotations
+
+import pytest
+
+from framecast.contracts.concatenate import ConcatenateJob
+from framecast.contracts.img2vid import Img2VidJob
+from framecast.errors import InputError
+from framecast.operations import OPERATIONS, parse_worker_job
+
+
+def test_every_record_names_its_route_models_and_worker() -> None:
+    assert set(OPERATIONS) == {"img2vid", "concatenate"}
+    for name, op in OPERATIONS.items():
+        assert op.route == f"/video/{name}"
+        assert op.worker_job.model_fields["operation"].annotation is not None
+        assert callable(op.worker_function())
+
+
+def test_the_worker_job_union_picks_the_model_by_operation() -> None:
+    base = {"job_id": "j"}
+    image = {"index": 0, "id": "a", "image_url": "http://x/a.jpg", "duration": 1}
+    videos = [{"video_url": "http://x/a.mp4"}, {"video_url": "http://x/b.mp4"}]
+    job = parse_worker_job({**base, "operation": "img2vid", "items": [image]})
+    assert isinstance(job, Img2VidJob)
+    job2 = parse_worker_job(
+        {**base, "operation": "concatenate", "items": [{"index": 0, "id": "v", "videos": videos}]}
+    )
+    assert isinstance(job2, ConcatenateJob)
+
+
+def test_an_unknown_operation_is_refused_naming_the_known_ones() -> None:
+    with pytest.raises(InputError, match="'img2vid', 'concatenate'"):
+        parse_worker_job({"operation": "spin", "job_id": "j", "items": []})
+
+
+def test_an_older_apis_render_block_is_read_as_options() -> None:
+    image = {"index": 0, "id": "a", "image_url": "http://x/a.jpg", "duration": 1}
+    job = parse_worker_job(
+        {"operation": "img2vid", "job_id": "j", "items": [image], "render": {"fps": 12}}
+    )
+    assert isinstance(job, Img2VidJob) and job.options.fps == 12
