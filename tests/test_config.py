@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from framecast.config import Settings
+from framecast.config import FetchConfig, Settings
 from framecast.errors import ConfigError
+from framecast.worker.media_kinds import MediaKind
 
 
 def test_defaults_run_a_complete_local_service() -> None:
@@ -48,8 +49,32 @@ def test_values_are_read_and_keys_split_on_commas() -> None:
         ({"OUTPUT_TTL_SECONDS": "0"}, "OUTPUT_TTL_SECONDS"),
         ({"FRAMECAST_BACKEND": "cloud"}, "FRAMECAST_BACKEND"),
         ({"DATABASE_URL": "postgres://x"}, "DATABASE_URL"),
+        ({"MAX_VIDEO_BYTES": "2GB"}, "MAX_VIDEO_BYTES"),
+        ({"MAX_AUDIO_BYTES": "-1"}, "MAX_AUDIO_BYTES"),
+        ({"MAX_SUBTITLE_BYTES": "1023"}, "MAX_SUBTITLE_BYTES"),
+        ({"MAX_FONT_BYTES": "0"}, "MAX_FONT_BYTES"),
+        ({"MAX_IMAGE_BYTES": "1e6"}, "MAX_IMAGE_BYTES"),
     ],
 )
 def test_bad_values_are_refused_naming_the_variable(env: dict[str, str], named: str) -> None:
     with pytest.raises(ConfigError, match=named):
         Settings.from_env(env).database_path  # noqa: B018 - DATABASE_URL is checked on use
+
+
+def test_each_media_kind_has_its_default_download_cap() -> None:
+    fetch = Settings.from_env({}).fetch
+    assert {kind: fetch.max_bytes_for(kind) for kind in MediaKind} == {
+        MediaKind.IMAGE: 50 * 1024**2,
+        MediaKind.VIDEO: 2 * 1024**3,
+        MediaKind.AUDIO: 500 * 1024**2,
+        MediaKind.SUBTITLES: 5 * 1024**2,
+        MediaKind.FONT: 50 * 1024**2,
+    }
+    assert fetch == FetchConfig()
+
+
+@pytest.mark.parametrize("kind", list(MediaKind))
+def test_each_cap_is_read_from_the_setting_its_kind_names(kind: MediaKind) -> None:
+    fetch = Settings.from_env({kind.cap_setting: "123456"}).fetch
+    assert fetch.max_bytes_for(kind) == 123456
+    assert [other for other in MediaKind if fetch.max_bytes_for(other) == 123456] == [kind]

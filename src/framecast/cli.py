@@ -1,4 +1,5 @@
-"""The command line: ``framecast serve``, ``framecast worker`` and ``framecast render``."""
+"""The command line: ``framecast serve``, ``framecast worker``, and local work with no server:
+``framecast render`` and ``framecast concat``."""
 
 from __future__ import annotations
 
@@ -42,6 +43,20 @@ def main(argv: list[str] | None = None) -> int:
     render.add_argument("--fit", help="cover (default), contain or blur")
     render.add_argument("--background", help='bar colour of --fit contain (default "#000000")')
     render.set_defaults(run=_render)
+    concat = commands.add_parser("concat", help="join videos into one locally, no server")
+    concat.add_argument("videos", nargs="+", type=Path, metavar="VIDEO")
+    concat.add_argument("--out", type=Path, required=True, help="the joined MP4")
+    concat.add_argument(
+        "--transition", type=_transition, help="between every two videos, e.g. fade:0.5"
+    )
+    concat.add_argument("--width", type=int, help="output width (default: the first video's)")
+    concat.add_argument("--height", type=int, help="output height (default: the first video's)")
+    concat.add_argument("--aspect", help="instead of --width/--height: 16:9, 9:16, 1:1 or 4:5")
+    concat.add_argument("--fps", type=float, help="frame rate (default: the first video's)")
+    concat.add_argument("--fit", default="cover", help="cover (default), contain or blur")
+    concat.add_argument("--audio", default="keep", help="keep (default) or mute")
+    concat.add_argument("--mode", default="auto", help="auto (default), copy or reencode")
+    concat.set_defaults(run=_concat)
     args, unknown = parser.parse_known_args(argv)
     if unknown and args.command != "worker":
         parser.error(f"unrecognized arguments: {' '.join(unknown)}")
@@ -89,6 +104,72 @@ def _region(text: str) -> dict[str, float]:
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected x,y,w,h fractions, got {text!r}") from None
     return {"x": x, "y": y, "w": w, "h": h}
+
+
+def _transition(text: str) -> dict[str, object]:
+    """``type:seconds`` (or just ``type``, 0.5 s) → a transition (validated with the rest)."""
+    kind, _, seconds = text.partition(":")
+    try:
+        return {"type": kind, "duration": float(seconds or 0.5)}
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected TYPE:SECONDS, got {text!r}") from None
+
+
+def _concat(args: argparse.Namespace, settings: Settings) -> int:
+    from pydantic import ValidationError
+
+    from framecast.contracts.concatenate import ConcatenateCreate, concat_inputs
+    from framecast.errors import InputError, describe_validation_errors
+    from framecast.render.concat import ConcatInput, ConcatSpec, Transition, concatenate
+
+    names = ("transition", "width", "height", "aspect", "fps", "fit", "audio", "mode")
+    options = {k: getattr(args, k) for k in names if getattr(args, k) is not None}
+    videos = [{"video_url": str(path)} for path in args.videos]
+    try:
+        body = ConcatenateCreate.model_validate({"videos": videos, **options})
+        size = body.output_size(None)
+        inputs = concat_inputs(body, _local_file)
+    except ValidationError as exc:
+        print(f"framecast: {describe_validation_errors(exc.errors())}", file=sys.stderr)
+        return 2
+    except InputError as exc:
+        print(f"framecast: {exc.message}", file=sys.stderr)
+        return 2
+    spec = ConcatSpec(
+        width=size[0] if size else None,
+        height=size[1] if size else None,
+        fps=body.fps,
+        fit=body.fit,
+        audio=body.audio,
+        mode=body.mode,
+    )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    joined = concatenate(
+        [
+            ConcatInput(
+                Path(video["video_url"]),
+                transition=Transition(**video["transition"]) if "transition" in video else None,
+            )
+            for video in inputs
+        ],
+        spec,
+        args.out,
+        settings.encoding,
+    )
+    cuts = ", ".join(f"{cut:.3f}" for cut in joined.cuts)
+    print(
+        f"{args.out}: {joined.duration:.3f} s, {joined.width}x{joined.height} at {joined.fps:g}"
+        f" fps, {joined.mode}; cuts at {cuts}"
+    )
+    return 0
+
+
+def _local_file(path: str, field: str) -> str:
+    from framecast.errors import InputError
+
+    if not Path(path).is_file():
+        raise InputError(f"{field}: no such file {path!r}")
+    return path
 
 
 def _render(args: argparse.Namespace, settings: Settings) -> int:

@@ -47,3 +47,30 @@ def test_runpod_workers_upload_straight_to_the_bucket(
         assert all(
             item["put_url"].startswith(f"{s3.endpoint}/{s3.bucket}/") for item in run.input["items"]
         )
+
+
+def test_runpod_concatenate_puts_the_joined_video_in_the_bucket_with_its_cuts(
+    start_runpod_service,
+    start_workers,
+    cloud: RunPodEmulator,
+    media_server,
+    s3: S3Server,
+    tmp_path: Path,
+) -> None:
+    start_workers(1)
+    service = start_runpod_service(**s3.env())
+    with service.client() as client:
+        clips = client.post("/video/img2vid", json={"images": images(media_server, 2), **SMALL})
+        assert clips.status_code == 200, clips.text
+        urls = [video["video_url"] for video in clips.json()["videos"]]
+        joined = client.post(
+            "/video/concatenate", json={"id": "both", "videos": [{"video_url": u} for u in urls]}
+        )
+    assert joined.status_code == 200, joined.text
+    result = joined.json()
+    assert (result["mode"], result["cuts"]) == ("copy", [0.0, 0.5])
+    assert cloud.runs[-1].input["operation"] == "concatenate"
+    assert s3.keys()[-1] == f"{result['job_id']}/0000-both.mp4"
+    out = tmp_path / "both.mp4"
+    out.write_bytes(httpx.get(result["videos"][0]["video_url"]).content)
+    assert (probe(out).width, probe(out).frames) == (64, 24)

@@ -29,6 +29,9 @@ def iso(ts: float | None) -> str | None:
     )
 
 
+RESERVED = frozenset(VideoPublic.model_fields)  # a worker's result never renames a video
+
+
 def result_of(job: Job) -> JobResult:
     """The synchronous response body; ``code`` and ``message`` say how many items failed.
 
@@ -42,7 +45,7 @@ def result_of(job: Job) -> JobResult:
         if i.status is not ItemStatus.DONE:
             continue
         result = i.result or {}
-        own = {k: v for k, v in result.items() if k not in top_level}
+        own = {k: v for k, v in result.items() if k not in top_level and k not in RESERVED}
         extra.update({k: v for k, v in result.items() if k in top_level})
         videos.append(VideoPublic(id=i.client_id, video_url=i.video_url or "", **own))
     failed = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal
 
 from pydantic import Field
@@ -89,10 +90,32 @@ class ConcatenateJob(Frozen):
 
 def plan_concatenate(body: ConcatenateCreate, settings: Settings) -> Plan:
     """One item holding the videos, each with the transition into it resolved."""
+    videos = concat_inputs(body, checked_url)
+    size = body.output_size(None)
+    options = ConcatOptions(
+        width=size[0] if size else None,
+        height=size[1] if size else None,
+        fps=body.fps,
+        fit=body.fit,
+        audio=body.audio,
+        mode=body.mode,
+    )
+    return Plan(
+        [NewItem(body.id, {"videos": videos})],
+        options.model_dump(exclude_none=True),
+        SECONDS_PER_VIDEO * len(videos),
+    )
+
+
+def concat_inputs(
+    body: ConcatenateCreate, source: Callable[[str, str], str]
+) -> list[dict[str, Any]]:
+    """The videos as the worker takes them, after the rules that span fields; ``source``
+    checks each ``video_url`` (a URL for the API, a local file for the CLI)."""
     count = len(body.videos)
     if not MIN_VIDEOS <= count <= MAX_VIDEOS:
         raise InputError(f"videos: {MIN_VIDEOS} to {MAX_VIDEOS} videos; got {count}")
-    size = body.output_size(None)
+    body.output_size(None)  # raises when size fields contradict each other
     videos: list[dict[str, Any]] = []
     for i, video in enumerate(body.videos):
         field = f"videos[{i}]"
@@ -105,25 +128,13 @@ def plan_concatenate(body: ConcatenateCreate, settings: Settings) -> Plan:
             raise InputError(f"{field}.transition: the first video has no video before it")
         transition = video.transition or (body.transition if i else None)
         entry = video.model_dump(exclude={"transition"}, exclude_none=True)
-        entry["video_url"] = checked_url(video.video_url, f"{field}.video_url")
+        entry["video_url"] = source(video.video_url, f"{field}.video_url")
         if transition is not None and transition.type != "none":
             entry["transition"] = transition.model_dump()
         videos.append(entry)
     if body.mode == "copy":
         _check_copyable(body, videos)
-    options = ConcatOptions(
-        width=size[0] if size else None,
-        height=size[1] if size else None,
-        fps=body.fps,
-        fit=body.fit,
-        audio=body.audio,
-        mode=body.mode,
-    )
-    return Plan(
-        [NewItem(body.id, {"videos": videos})],
-        options.model_dump(exclude_none=True),
-        SECONDS_PER_VIDEO * count,
-    )
+    return videos
 
 
 def _check_copyable(body: ConcatenateCreate, videos: list[dict[str, Any]]) -> None:

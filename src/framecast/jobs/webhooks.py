@@ -84,18 +84,19 @@ class WebhookSender:
     async def deliver(self, job: Job) -> bool:
         """One attempt; persisted with its outcome and the next retry (if any)."""
         assert job.webhook is not None
-        body = json.dumps(self.body_of(job), separators=(",", ":")).encode()
-        event = f"job.{job.status.value}"
-        headers = {
-            "Content-Type": "application/json",
-            SIGNATURE_HEADER: signature(self.secret, body),
-            EVENT_HEADER: event,
-            JOB_HEADER: job.id,
-            "User-Agent": "framecast-webhooks",
-        }
         status_code: int | None = None
         error: str | None = None
         try:
+            # Built inside the try: a job whose body cannot be made is one failed attempt, not
+            # a loop stuck on it while every other webhook waits.
+            body = json.dumps(self.body_of(job), separators=(",", ":")).encode()
+            headers = {
+                "Content-Type": "application/json",
+                SIGNATURE_HEADER: signature(self.secret, body),
+                EVENT_HEADER: f"job.{job.status.value}",
+                JOB_HEADER: job.id,
+                "User-Agent": "framecast-webhooks",
+            }
             url = httpx.URL(job.webhook.url)
             status_code = await asyncio.wait_for(
                 self._post(url, body, headers), timeout=2 * self.settings.webhook_timeout_seconds
@@ -121,7 +122,12 @@ class WebhookSender:
             state, next_at = WebhookState.FAILED, None
         self.store.record_webhook_attempt(job.id, now, status_code, error, state, next_at)
         if error is None:
-            log.info("webhook delivered job_id=%s event=%s attempt=%d", job.id, event, attempt)
+            log.info(
+                "webhook delivered job_id=%s event=%s attempt=%d",
+                job.id,
+                f"job.{job.status.value}",
+                attempt,
+            )
         elif state is WebhookState.FAILED:
             log.error(
                 "webhook failed for good job_id=%s attempts=%d error=%s (POST /jobs/%s/webhook"

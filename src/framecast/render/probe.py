@@ -1,16 +1,33 @@
-"""What is inside a video file, read with PyAV: used by tests, benchmarks and sanity checks."""
+"""What is inside a media file, read with PyAV.
+
+:func:`probe_media` describes every stream of a file and is used at run time by workers (is this
+download a video? can these clips be joined by stream copy?); :func:`probe` describes the first
+video stream and the file's layout, for tests, benchmarks and sanity checks.
+"""
 
 from __future__ import annotations
 
+import string
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 
 import av
+import av.container
 
 from framecast.errors import RenderError
 
-__all__ = ["VideoInfo", "faststart", "probe", "top_level_atoms"]
+__all__ = [
+    "AudioStreamInfo",
+    "MediaInfo",
+    "VideoInfo",
+    "VideoStreamInfo",
+    "faststart",
+    "probe",
+    "probe_media",
+    "top_level_atoms",
+]
 
 
 @dataclass(frozen=True)
@@ -61,6 +78,215 @@ def probe(path: Path) -> VideoInfo:
             )
     except (av.FFmpegError, IndexError) as exc:
         raise RenderError(f"{path.name} is not a readable video ({exc})") from exc
+
+
+@dataclass(frozen=True)
+class VideoStreamInfo:
+    """One video stream of a file."""
+
+    codec: str
+    profile: str | None
+    width: int  # coded size: before the sample aspect ratio and the rotation are applied
+    height: int
+    sample_aspect_ratio: Fraction  # 1 where the file does not say
+    pix_fmt: str | None
+    fps: Fraction | None  # the average frame rate; None where the file gives none
+    time_base: Fraction
+    frames: int
+    duration: float  # seconds
+    rotation: int  # degrees the picture is turned counter-clockwise for display: 0/90/180/270
+    colorspace: int | None  # the first frame's AVColorSpace (1: BT.709, 2: unspecified)
+    extradata: bytes | None = field(default=None, repr=False)  # codec set-up, e.g. SPS/PPS
+
+    @property
+    def display_size(self) -> tuple[int, int]:
+        """(width, height) as shown: square pixels, rotation applied."""
+        width = max(1, round(self.width * self.sample_aspect_ratio))
+        return (self.height, width) if self.rotation % 180 == 90 else (width, self.height)
+
+
+@dataclass(frozen=True)
+class AudioStreamInfo:
+    """One audio stream of a file."""
+
+    codec: str
+    sample_rate: int
+    channels: int
+    layout: str  # e.g. "stereo", "mono", "5.1"
+    duration: float | None  # seconds; None where the file does not say
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    """What a media file holds: its container and its audio and video streams."""
+
+    format: str  # the demuxer's name, e.g. "mov,mp4,m4a,3gp,3g2,mj2" or "jpeg_pipe"
+    format_long: str
+    duration: float | None  # the container's, in seconds
+    videos: tuple[VideoStreamInfo, ...]  # cover art (attached pictures) left out
+    audios: tuple[AudioStreamInfo, ...]
+
+    @property
+    def video(self) -> VideoStreamInfo | None:
+        return self.videos[0] if self.videos else None
+
+    @property
+    def audio(self) -> AudioStreamInfo | None:
+        return self.audios[0] if self.audios else None
+
+    @property
+    def has_audio(self) -> bool:
+        return bool(self.audios)
+
+    @property
+    def is_image(self) -> bool:
+        """A still picture (JPEG, PNG, WebP…) rather than a video."""
+        return self.format.endswith("_pipe") or self.format == "image2"
+
+    @property
+    def is_video(self) -> bool:
+        return self.video is not None and not self.is_image
+
+    def description(self) -> str:
+        """What the file is, for messages: "a JPEG image", "audio only (mp3)", "a video (…)"."""
+        video = self.video
+        if video is not None and self.is_image:
+            return f"a {_IMAGE_NAMES.get(video.codec, video.codec.upper())} image"
+        if video is None:
+            codecs = ", ".join(a.codec for a in self.audios)
+            return f"audio only ({codecs})"
+        return f"a video ({video.codec} {video.width}x{video.height})"
+
+
+_IMAGE_NAMES = {"mjpeg": "JPEG", "png": "PNG", "webp": "WebP", "gif": "GIF", "bmp": "BMP"}
+
+
+def probe_media(path: Path) -> MediaInfo:
+    """Describe ``path``'s container and streams; RenderError, saying what it seems to be, if
+    it is not media.
+
+    Frame counts come from the container's index where it has one (MP4's sample table: exact
+    and free), else from counting packets (a read of the file, no decoding). The first frame of
+    each video stream is decoded: it proves the stream decodes and carries the rotation.
+    """
+    try:
+        container = av.open(str(path))
+    except FileNotFoundError as exc:
+        raise RenderError(f"{path.name} does not exist") from exc
+    except (av.FFmpegError, OSError) as exc:
+        raise RenderError(f"{path.name} is not a media file: {_looks_like(path)}") from exc
+    try:
+        with container:
+            return _describe(container, path)
+    except av.FFmpegError as exc:
+        raise RenderError(f"{path.name} is not a readable media file ({exc})") from exc
+
+
+def _describe(container: av.container.InputContainer, path: Path) -> MediaInfo:
+    streams = [
+        s for s in container.streams.video if not s.disposition & av.stream.Disposition.attached_pic
+    ]
+    if not streams and not container.streams.audio:
+        raise RenderError(
+            f"{path.name} has no audio or video stream ({container.format.long_name}):"
+            f" {_looks_like(path)}"
+        )
+    counted = _count_packets(container, [s for s in streams if not s.frames])
+    duration = container.duration / av.time_base if container.duration else None
+    videos = tuple(_video_stream(container, s, counted, duration, path) for s in streams)
+    audios = tuple(
+        AudioStreamInfo(
+            codec=s.codec_context.codec.canonical_name,
+            sample_rate=s.codec_context.sample_rate,
+            channels=s.codec_context.layout.nb_channels,
+            layout=s.codec_context.layout.name,
+            duration=_seconds(s.duration, s.time_base) or duration,
+        )
+        for s in container.streams.audio
+    )
+    return MediaInfo(container.format.name, container.format.long_name, duration, videos, audios)
+
+
+def _count_packets(
+    container: av.container.InputContainer, streams: list[av.VideoStream]
+) -> dict[int, int]:
+    counts = dict.fromkeys((s.index for s in streams), 0)
+    if streams:
+        for packet in container.demux(*streams):
+            if packet.size > 0:
+                counts[packet.stream.index] += 1
+        container.seek(0)
+    return counts
+
+
+def _video_stream(
+    container: av.container.InputContainer,
+    stream: av.VideoStream,
+    counted: dict[int, int],
+    container_duration: float | None,
+    path: Path,
+) -> VideoStreamInfo:
+    ctx = stream.codec_context
+    ctx.thread_count = 1  # one frame: threads would only cost their start-up
+    first = next(container.decode(stream), None)
+    if first is None:
+        raise RenderError(f"{path.name} has a video stream ({ctx.name}) but no frame decodes")
+    container.seek(0)
+    fps = stream.average_rate or stream.guessed_rate
+    frames = stream.frames or counted.get(stream.index, 0)
+    duration = _seconds(stream.duration, stream.time_base) or container_duration
+    if duration is None:
+        duration = float(frames / fps) if fps else 0.0
+    return VideoStreamInfo(
+        codec=ctx.codec.canonical_name,  # the format's name ("mp3"), not the decoder's
+        profile=stream.profile,
+        width=ctx.width,
+        height=ctx.height,
+        sample_aspect_ratio=Fraction(stream.sample_aspect_ratio or 1),
+        pix_fmt=ctx.pix_fmt,
+        fps=Fraction(fps) if fps else None,
+        time_base=Fraction(stream.time_base or 0),
+        frames=frames,
+        duration=duration,
+        rotation=round(first.rotation) % 360,
+        colorspace=_int(first.colorspace),
+        extradata=ctx.extradata,
+    )
+
+
+def _seconds(value: int | None, time_base: Fraction | None) -> float | None:
+    return float(value * time_base) if value is not None and time_base else None
+
+
+def _looks_like(path: Path) -> str:
+    """A guess at what a file that isn't media is, from its first bytes."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(512)
+    except OSError as exc:
+        return f"it cannot be read ({exc.strerror})"
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if not head:
+        return "it is empty"
+    if text.startswith((b"<!doctype html", b"<html")) or b"<html" in text:
+        return "it looks like an HTML page (an error page or a web page, not the file itself)"
+    for magic, what in _MAGIC:
+        if text.startswith(magic):
+            return f"it looks like {what}"
+    if all(chr(b) in string.printable for b in text[:200]):
+        return "it looks like plain text"
+    return f"unrecognised data (it starts with {head[:8].hex(' ')})"
+
+
+_MAGIC = (
+    (b"<?xml", "an XML document"),
+    (b"<svg", "an SVG drawing"),
+    (b"{", "JSON"),
+    (b"[", "JSON"),
+    (b"%pdf", "a PDF document"),
+    (b"pk\x03\x04", "a ZIP archive"),
+    (b"\x1f\x8b", "a gzip archive"),
+)
 
 
 def _int(value: object) -> int | None:

@@ -166,8 +166,8 @@ def _attempt(
                     current = _next_hop(current, response.headers["location"], shown, kind)
                     continue
                 _check_response(response, shown, kind, config.max_bytes_for(kind))
-                size, head = _stream_body(response, tmp, shown, config, kind, deadline)
-                return size, _check_type(response, head, size, shown, kind)
+                size = _stream_body(response, tmp, shown, config, kind, deadline)
+                return size, _check_type(response, tmp, size, shown, kind)
     except httpx.TimeoutException as exc:
         error = type(exc).__name__
         raise _Retryable(
@@ -228,10 +228,9 @@ def _stream_body(
     config: FetchConfig,
     kind: MediaKind,
     deadline: float,
-) -> tuple[int, bytes]:
-    """Stream the body into ``tmp``; (its size, its first ``SNIFF_BYTES``)."""
+) -> int:
     max_bytes = config.max_bytes_for(kind)
-    written, head = 0, b""
+    written = 0
     with tmp.open("wb") as out:
         # iter_bytes decodes gzip/br, so the cap also bounds a compressed "bomb".
         for chunk in response.iter_bytes(CHUNK_BYTES):
@@ -247,17 +246,17 @@ def _stream_body(
                     f"{kind} download timed out: not complete after {total:g}s for {shown}"
                 )
             out.write(chunk)
-            if len(head) < SNIFF_BYTES:
-                head += chunk[: SNIFF_BYTES - len(head)]
     if written == 0:
         raise FetchError(f"{kind} download failed: {shown} returned an empty body")
-    return written, head
+    return written
 
 
 def _check_type(
-    response: httpx.Response, head: bytes, size: int, shown: str, kind: MediaKind
+    response: httpx.Response, tmp: Path, size: int, shown: str, kind: MediaKind
 ) -> str | None:
-    """The type sniffed from ``head``; raise if it is clearly not ``kind``."""
+    """The type sniffed from the first bytes of ``tmp``; raise if it is clearly not ``kind``."""
+    with tmp.open("rb") as downloaded:
+        head = downloaded.read(SNIFF_BYTES)
     sniffed = sniff(head)
     if not fits(kind, sniffed):
         media_type = _media_type(response)
