@@ -99,7 +99,7 @@ def same_clips(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     rng = np.random.default_rng(7)
     return [
         encoded_clip(
-            folder / f"clip{i}.mp4",
+            folder / f"clip {i}'s.mp4",  # quotes and spaces survive the concat list
             [rng.integers(16, 235, (90, 160), np.uint8) for _ in range(count)],
             24.0,
             CONFIG,

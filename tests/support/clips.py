@@ -20,7 +20,12 @@ def lavfi_clip(
 ) -> Path:
     """An H.264 MP4 of ``source`` (testsrc2: every frame differs), with a sine tone if asked."""
     command = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y"]
-    command += ["-f", "lavfi", "-i", f"{source}=size={width}x{height}:rate={fps}:duration={seconds}"]
+    command += [
+        "-f",
+        "lavfi",
+        "-i",
+        f"{source}=size={width}x{height}:rate={fps}:duration={seconds}",
+    ]
     if tone_hz is not None:
         command += ["-f", "lavfi", "-i", f"sine=frequency={tone_hz}:sample_rate={sample_rate}"]
         command += ["-c:a", "aac", "-shortest"]

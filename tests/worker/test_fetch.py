@@ -399,3 +399,11 @@ def test_a_finished_download_logs_its_kind_and_type(
     with caplog.at_level(logging.INFO, logger="framecast.worker"):
         fetch(server.url("/a.m4a"), tmp_path / "a.m4a", client, MediaKind.AUDIO)
     assert "kind=audio type=m4a" in caplog.text
+
+
+def test_subtitles_not_in_utf8_are_refused_saying_so(server, client, tmp_path) -> None:
+    latin1 = "1\r\n00:00:00,000 --> 00:00:01,500\r\nÉté\r\n".encode("cp1252")
+    server.add("/a.srt", latin1, content_type="application/x-subrip")
+    with pytest.raises(FetchError, match="is not a subtitle file: got text that is not UTF-8"):
+        fetch(server.url("/a.srt"), tmp_path / "a.srt", client, MediaKind.SUBTITLES)
+    assert list(tmp_path.iterdir()) == []

@@ -53,6 +53,9 @@ def media(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     buffer = io.BytesIO()
     picture.convert("1").save(buffer, "XBM")
     files["xbm"] = buffer.getvalue()
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 210, 220)).save(buffer, "PPM")  # no byte below 0x80
+    files["bright ppm"] = buffer.getvalue()
     files["ttf"] = ImageFont.load_default(12).font_bytes
     return files
 
@@ -74,6 +77,7 @@ def _encode(folder: Path, options: list[str], name: str) -> bytes:
         ("tiff", "tiff"),
         ("avif", "heif/avif"),
         ("xbm", "xbm"),
+        ("bright ppm", "netpbm"),
         ("eps", "eps"),
         ("pdf", "pdf"),
         ("mp4", "mp4/mov"),
@@ -147,6 +151,7 @@ FONT_DIRECTORY = b"\x00\x0b\x00\x80\x00\x03\x00\x30" + b"cmap" + bytes(12)
         ("\ufeff1\n00:00:00,000 --> 00:00:01,000\nHi\n".encode("utf-16-le"), "text"),
         ("\ufeffWEBVTT\n".encode("utf-16-be"), "text"),
         ("été".encode()[:-1], "text"),  # cut inside a character: the rest is past the head
+        ("1\r\n00:00:00,000 --> 00:00:01,000\r\nÉté\r\n".encode("cp1252"), "non-utf-8 text"),
     ],
 )
 def test_signatures_are_recognised(head: bytes, expected: str) -> None:
@@ -159,7 +164,6 @@ def test_signatures_are_recognised(head: bytes, expected: str) -> None:
         bytes(range(256)),  # arbitrary binary
         b"hello\x00world",  # a NUL is not text
         "1\nHi\n".encode("utf-16-le"),  # UTF-16 without a BOM has NULs
-        "Été\n".encode("latin-1"),  # not UTF-8
         b"RIFF\x10\x00\x00\x00RMID",  # a RIFF of another kind
         b"\x47\x40\x00\x10" + bytes(100),  # one MPEG-TS sync byte is not enough
         b"\x00\x00\x01\x00\x01\x00\x10\x10",  # ICO: Pillow reads it, we don't sniff it
@@ -218,6 +222,8 @@ def test_what_fits_a_kind(kind: MediaKind, sniffed: str | None) -> None:
         (MediaKind.SUBTITLES, "html"),
         (MediaKind.SUBTITLES, "mp4/mov"),
         (MediaKind.SUBTITLES, None),  # binary
+        (MediaKind.SUBTITLES, "non-utf-8 text"),  # its decoders read UTF-8
+        (MediaKind.IMAGE, "non-utf-8 text"),
         (MediaKind.FONT, "zip"),
         (MediaKind.FONT, "text"),
         (MediaKind.FONT, None),

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import resource
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -74,13 +73,14 @@ def concatenate(
     """Join ``inputs`` into the MP4 ``output``; RenderError, naming the input, when they can't."""
     _check_spec(spec, len(inputs))
     media = [_probe_video(i, item.path) for i, item in enumerate(inputs)]
-    obstacle = copy_obstacle(inputs, media, spec)
+    obstacle = _copy_obstacle(inputs, media, spec)
     if spec.mode == "copy" and obstacle:
         raise RenderError(f"mode copy: {obstacle}; use mode auto or reencode")
-    _allow_open_files(len(inputs))
+    # Absolute paths: ffmpeg would take "a:b.mp4" for a protocol and "-x.mp4" for an option.
+    paths, output = [item.path.resolve() for item in inputs], output.resolve()
     if spec.mode != "reencode" and obstacle is None:
-        return _copy(inputs, media, spec, output, config, keep_going)
-    return _reencode(inputs, media, spec, output, config, keep_going)
+        return _copy(paths, media, spec, output, config, keep_going)
+    return _reencode(inputs, paths, media, spec, output, config, keep_going)
 
 
 def _check_spec(spec: ConcatSpec, count: int) -> None:
@@ -116,7 +116,7 @@ def _video(info: MediaInfo) -> VideoStreamInfo:
     return info.video
 
 
-def copy_obstacle(
+def _copy_obstacle(
     inputs: list[ConcatInput], media: list[MediaInfo], spec: ConcatSpec
 ) -> str | None:
     """Why ``inputs`` can't be joined by stream copy under ``spec``; None when they can."""
@@ -178,7 +178,7 @@ def _copy_signature(info: MediaInfo, keep_audio: bool) -> list[tuple[str, object
 
 
 def _copy(
-    inputs: list[ConcatInput],
+    paths: list[Path],
     media: list[MediaInfo],
     spec: ConcatSpec,
     output: Path,
@@ -188,7 +188,7 @@ def _copy(
     # The concat demuxer starts each file where the previous one's container duration ends.
     durations = [info.duration or _video(info).duration for info in media]
     audio = spec.audio == "keep" and media[0].has_audio
-    lines = "".join(f"file {_quoted(item.path)}\n" for item in inputs)
+    lines = "".join(f"file {_quoted(path)}\n" for path in paths)
     with _work_file(output, ".concat.txt", lines) as listing:
         arguments = ["-loglevel", "error", "-f", "concat", "-safe", "0", "-i", str(listing)]
         arguments += ["-map", "0:v:0", *(["-map", "0:a:0"] if audio else ["-an"])]
@@ -203,6 +203,7 @@ def _copy(
 
 def _reencode(
     inputs: list[ConcatInput],
+    paths: list[Path],
     media: list[MediaInfo],
     spec: ConcatSpec,
     output: Path,
@@ -216,7 +217,7 @@ def _reencode(
     audio = spec.audio == "keep" and any(has_audio)
     timeline = plan_timeline(inputs, videos, has_audio, fps)
     arguments = ["-loglevel", "error"]
-    for item, segment in zip(inputs, timeline.segments, strict=True):
+    for path, segment in zip(paths, timeline.segments, strict=True):
         # One decoder thread each: the inputs are open at once and a decoder's frame threads
         # each hold frames (hundreds of 1080p decoders would hold gigabytes).
         arguments += ["-threads", "1"]
@@ -224,7 +225,7 @@ def _reencode(
             arguments += ["-ss", f"{segment.start:.6f}"]
         if segment.length is not None:
             arguments += ["-t", f"{segment.length:.6f}"]
-        arguments += ["-i", str(item.path)]
+        arguments += ["-i", str(path)]
     graph, video_out, audio_out = filter_graph(timeline, width, height, spec.fit, audio)
     with _work_file(output, ".filtergraph.txt", graph) as script:
         # From a file: a graph of hundreds of inputs is longer than one argument may be.
@@ -266,8 +267,8 @@ def _even(value: float) -> int:
 
 
 def _quoted(path: Path) -> str:
-    """``path`` for a concat list: absolute, single-quoted, quotes escaped."""
-    return "'" + str(path.resolve()).replace("'", "'\\''") + "'"
+    """``path`` for a concat list: single-quoted, quotes escaped."""
+    return "'" + str(path).replace("'", "'\\''") + "'"
 
 
 @contextlib.contextmanager
@@ -281,12 +282,3 @@ def _work_file(output: Path, suffix: str, text: str) -> Iterator[Path]:
         yield path
     finally:
         path.unlink(missing_ok=True)
-
-
-def _allow_open_files(inputs: int) -> None:
-    """Raise this process's open-file limit (inherited by ffmpeg) to fit ``inputs`` files."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    needed = inputs + 256  # ffmpeg's own files, pipes and libraries
-    if soft != resource.RLIM_INFINITY and soft < needed:
-        limit = needed if hard == resource.RLIM_INFINITY else min(hard, needed)
-        resource.setrlimit(resource.RLIMIT_NOFILE, (limit, hard))

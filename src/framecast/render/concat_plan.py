@@ -182,9 +182,7 @@ def filter_graph(
         lines += _video_chain(i, segment, timeline.fps, width, height, fit)
         if audio:
             lines.append(_audio_chain(i, segment, timeline))
-    runs = _runs(timeline.segments)
-    labels = [_join_run(lines, run, audio, timeline.fps) for run in runs]
-    video, sound = _join_tree(lines, timeline, runs, labels, audio)
+    video, sound = _join(lines, timeline, 0, len(timeline.segments), audio)
     return ";\n".join(lines) + "\n", f"[{video}]", f"[{sound}]"
 
 
@@ -234,53 +232,35 @@ def _audio_chain(i: int, segment: Segment, timeline: Timeline) -> str:
     return f"{head},atrim=end_sample={samples},asetpts=N/SR/TB[a{i}]"
 
 
-def _runs(segments: tuple[Segment, ...]) -> list[range]:
-    """Segments joined by cuts, in runs; a transition starts a new run."""
-    starts = [i for i, s in enumerate(segments) if i == 0 or s.overlap]
-    return [range(a, b) for a, b in zip(starts, [*starts[1:], len(segments)], strict=True)]
-
-
-def _join_run(lines: list[str], run: range, audio: bool, fps: Fraction) -> tuple[str, str]:
-    """Join a run of segments with one concat filter; the labels of its video and audio."""
-    if len(run) == 1:
-        return f"v{run[0]}", f"a{run[0]}"
-    video, sound = f"vr{run[0]}", f"ar{run[0]}"
-    pads = "".join(f"[v{i}][a{i}]" if audio else f"[v{i}]" for i in run)
-    outputs = f"[{video}c][{sound}]" if audio else f"[{video}c]"
-    lines.append(f"{pads}concat=n={len(run)}:v=1:a={int(audio)}{outputs}")
-    # concat's time base need not be 1/fps, which xfade requires of both its inputs.
-    lines.append(f"[{video}c]settb={_q(1 / fps)}[{video}]")
-    return video, sound
-
-
-def _join_tree(
-    lines: list[str],
-    timeline: Timeline,
-    runs: list[range],
-    labels: list[tuple[str, str]],
-    audio: bool,
+def _join(
+    lines: list[str], timeline: Timeline, first: int, end: int, audio: bool
 ) -> tuple[str, str]:
-    """Join runs as a balanced tree of crossfades, depth log2 of their number (a chain would
-    pass the first run's frames through every later crossfade); the root's labels."""
-    if len(runs) == 1:
-        return labels[0]
-    half = len(runs) // 2
-    left = _join_tree(lines, timeline, runs[:half], labels[:half], audio)
-    right = _join_tree(lines, timeline, runs[half:], labels[half:], audio)
+    """Join segments ``first`` to ``end`` (excluded) as a balanced tree of two-input joins,
+    log2(N) deep (a chain would pass the first segment's frames through every later join);
+    the labels of the joined video and audio."""
+    if end - first == 1:
+        return f"v{first}", f"a{first}"
+    middle = (first + end) // 2
+    left = _join(lines, timeline, first, middle, audio)
+    right = _join(lines, timeline, middle, end, audio)
     segments, fps = timeline.segments, timeline.fps
-    begin, entering, ending = (
-        segments[runs[0][0]],
-        segments[runs[half][0]],
-        segments[runs[half - 1][-1]],
-    )
-    offset = (entering.first - begin.first) / fps  # the left side's length less the overlap
-    video, sound = f"vx{runs[half][0]}", f"ax{runs[half][0]}"
+    entering = segments[middle]
+    video, sound = f"v{first}_{end}", f"a{first}_{end}"
+    if not entering.overlap:
+        pads = [left[0], left[1], right[0], right[1]] if audio else [left[0], right[0]]
+        outputs = f"[{video}c][{sound}]" if audio else f"[{video}c]"
+        lines.append("".join(f"[{p}]" for p in pads) + f"concat=n=2:v=1:a={int(audio)}{outputs}")
+        # concat's time base need not be 1/fps, which xfade requires of both its inputs.
+        lines.append(f"[{video}c]settb={_q(1 / fps)}[{video}]")
+        return video, sound
+    # The right side enters where the left side's last frames overlap it.
+    offset = (entering.first - segments[first].first) / fps
     lines.append(
         f"[{left[0]}][{right[0]}]xfade=transition={entering.transition}"
         f":duration={_seconds(entering.overlap / fps)}:offset={_seconds(offset)}[{video}]"
     )
     if audio:
-        samples = timeline.sample(ending.end) - timeline.sample(entering.first)
+        samples = timeline.sample(segments[middle - 1].end) - timeline.sample(entering.first)
         lines.append(f"[{left[1]}][{right[1]}]acrossfade=ns={samples}:c1=tri:c2=tri[{sound}]")
     return video, sound
 

@@ -13,7 +13,8 @@ knows none); ``fits`` is the whole decision table:
                often carry audio alone; ffmpeg takes the
                audio stream of a video)
     subtitles  text json xml: UTF-8 (BOM allowed) or UTF-16    refused (SRT, VTT, ASS... are
-               with a BOM, no NUL or control characters        all text)
+               with a BOM, no NUL or control characters;       all text)
+               not "non-utf-8 text" (Latin-1, cp1252...)
     font       ttf otf ttc woff woff2                          refused
 
 Every other recognised type is refused as clearly something else: a web page, an API's JSON, a
@@ -133,7 +134,12 @@ def excerpt(head: bytes) -> str:
     return shown + ("…" if len(head) > EXCERPT_BYTES else "")
 
 
-_LABELS = {"text": "plain text", "matroska/webm": "Matroska/WebM", "ogg": "Ogg"}
+_LABELS = {
+    "text": "plain text",
+    "non-utf-8 text": "text that is not UTF-8",
+    "matroska/webm": "Matroska/WebM",
+    "ogg": "Ogg",
+}
 
 # Signatures at a fixed offset, none of them valid text: checked before the text is.
 _MAGIC = (
@@ -165,11 +171,11 @@ _HEIF_BRANDS |= {b"msf1", b"avif", b"avis"}
 _M4A_BRANDS = {b"M4A ", b"M4B ", b"M4P ", b"F4A ", b"F4B "}
 # Image formats with a text header, which Pillow reads (so they are not "text").
 _TEXT_IMAGES = (
-    (re.compile(r"P[1-7]\s"), "netpbm"),
-    (re.compile(r"#define \w+_width "), "xbm"),
-    (re.compile(r"/\* XPM \*/"), "xpm"),
-    (re.compile(r"%!PS-Adobe-"), "eps"),
-    (re.compile(r"SIMPLE  ="), "fits"),
+    (re.compile(rb"P[1-7]\s"), "netpbm"),
+    (re.compile(rb"#define \w+_width "), "xbm"),
+    (re.compile(rb"/\* XPM \*/"), "xpm"),
+    (re.compile(rb"%!PS-Adobe-"), "eps"),
+    (re.compile(rb"SIMPLE  ="), "fits"),
 )
 # WHATWG's HTML sniffing: one of these tags, after whitespace, ended by a space or ">".
 _HTML = re.compile(
@@ -211,18 +217,19 @@ def _iso_bmff(head: bytes) -> str:
 
 
 def _text(head: bytes) -> str | None:
-    """html, xml, svg, json, an image with a text header or plain text; None if not text."""
+    """An image with a text header, html, xml, svg, json or plain text; None if not text."""
+    for pattern, name in _TEXT_IMAGES:
+        if pattern.match(head):
+            return name
     utf16 = head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
     try:
         # Incremental and not final: ``head`` may end inside a character.
         text = codecs.getincrementaldecoder("utf-16" if utf16 else "utf-8-sig")().decode(head)
     except UnicodeDecodeError:
-        return None
+        # Compressed data has a control byte every few bytes; Latin-1 or cp1252 text has none.
+        return None if _CONTROL.search(head.decode("latin-1")) else "non-utf-8 text"
     if _CONTROL.search(text):
         return None
-    for pattern, name in _TEXT_IMAGES:
-        if pattern.match(text):
-            return name
     start = text.lstrip()[:256].lower()
     if _HTML.match(text):
         return "html"
