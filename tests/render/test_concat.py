@@ -277,7 +277,7 @@ def test_transitions_overlap_their_neighbours(colours: list[Path], tmp_path: Pat
     frames = rgb_frames(output)
     assert (result.mode, len(frames), result.has_audio) == ("reencode", 120, False)
     assert result.cuts == pytest.approx([0.0, 1.5, 3.0])
-    assert probe_media(output).video.duration == pytest.approx(5.0, abs=1 / 24)  # type: ignore[union-attr]
+    assert probe(output).duration == pytest.approx(5.0, abs=1 / 24)
     red, green = frames[20].mean(axis=(0, 1)), frames[60].mean(axis=(0, 1))
     assert red[0] > 200 > 40 > red[1] and green[1] > 100 > 40 > green[0]
     middle = frames[36 + 6].mean(axis=(0, 1))  # halfway through red → green
@@ -292,6 +292,20 @@ def test_trims_pick_the_frames_asked_for(tmp_path: Path) -> None:
     assert (result.mode, len(levels), result.duration) == ("reencode", 24, 1.0)
     assert levels[0] == pytest.approx(20 + 4 * 12, abs=1.5)  # the frame at 0.5 s
     assert levels[-1] == pytest.approx(20 + 4 * 35, abs=1.5)  # the last before 1.5 s
+
+
+@pytest.mark.parametrize(
+    ("fit", "side"),
+    [("cover", (235, 255)), ("contain", (0, 20)), ("blur", (100, 180))],  # white × 0.55: 140
+)
+def test_fit_fills_the_frame_as_asked(tmp_path: Path, fit: str, side: tuple[int, int]) -> None:
+    portrait = lavfi_clip(tmp_path / "white.mp4", "color=c=white:s=90x160:r=24", seconds=0.25)
+    output = tmp_path / f"{fit}.mp4"
+    concatenate([ConcatInput(portrait)], ConcatSpec(160, 90, fit=fit), output, CONFIG)
+    frame = rgb_frames(output)[0]
+    assert frame.shape == (90, 160, 3)
+    assert side[0] <= frame[:, :20].mean() <= side[1]  # the left bar, or the picture
+    assert frame[:, 70:90].mean() > 235  # the picture in the middle
 
 
 def test_many_inputs_with_cuts_and_transitions_add_up(tmp_path: Path) -> None:
@@ -356,6 +370,22 @@ def test_a_bad_trim_or_transition_is_named(
     inputs = [ConcatInput(one_second, **first), ConcatInput(colours[1], **second)]
     with pytest.raises(RenderError, match=message):
         concatenate(inputs, ConcatSpec(), tmp_path / "o.mp4", CONFIG)
+
+
+def test_transitions_that_would_overlap_in_one_clip_are_refused(
+    colours: list[Path], tmp_path: Path
+) -> None:
+    inputs = [
+        ConcatInput(colours[0]),
+        ConcatInput(colours[1], transition=Transition("fade", 1.2)),
+        ConcatInput(colours[2], transition=Transition("wipeleft", 1.0)),
+    ]
+    with pytest.raises(RenderError) as error:
+        concatenate(inputs, ConcatSpec(), tmp_path / "o.mp4", CONFIG)
+    assert error.value.message == (
+        "videos[2].transition.duration (1 s) overlaps the transition into videos[1] (1.2 s):"
+        " videos[1] lasts 2 s after trims"
+    )
 
 
 def test_a_job_that_stops_wanting_the_result_stops_ffmpeg(tmp_path: Path) -> None:

@@ -89,6 +89,10 @@ def test_audio_only_and_cover_art(tmp_path: Path) -> None:
         (b"%PDF-1.7\n...", "it looks like a PDF document"),
         (b"", "it is empty"),
         (b"just some words\n", "it looks like plain text"),
+        (
+            b"\x00\x00\x00\x20ftypisom\x00\x00\x02\x00isomiso2avc1mp41" + bytes(64),
+            "it looks like an MP4, MOV or Matroska file cut short or damaged",
+        ),
         (bytes(range(200, 256)), "unrecognised data (it starts with c8 c9 ca cb"),
     ],
 )

@@ -187,18 +187,20 @@ def _copy(
 ) -> ConcatResult:
     # The concat demuxer starts each file where the previous one's container duration ends.
     durations = [info.duration or _video(info).duration for info in media]
-    audio = spec.audio == "keep" and media[0].has_audio
+    first = _video(media[0])
+    sound = media[0].audio if spec.audio == "keep" else None
     lines = "".join(f"file {_quoted(path)}\n" for path in paths)
     with _work_file(output, ".concat.txt", lines) as listing:
         arguments = ["-loglevel", "error", "-f", "concat", "-safe", "0", "-i", str(listing)]
-        arguments += ["-map", "0:v:0", *(["-map", "0:a:0"] if audio else ["-an"])]
+        # The concat demuxer's streams are the first file's.
+        arguments += ["-map", f"0:{first.index}"]
+        arguments += ["-map", f"0:{sound.index}"] if sound else ["-an"]
         arguments += ["-c", "copy", "-movflags", "+faststart", "-f", "mp4", "-y", str(output)]
         run_ffmpeg(arguments, output, config, keep_going=keep_going, what="concat (copy) failed")
-    first = _video(media[0])
     width, height = first.display_size
     cuts = [sum(durations[:i]) for i in range(len(durations))]
     fps = float(first.fps or 0)
-    return ConcatResult("copy", cuts, sum(durations), width, height, fps, audio)
+    return ConcatResult("copy", cuts, sum(durations), width, height, fps, sound is not None)
 
 
 def _reencode(
@@ -213,9 +215,8 @@ def _reencode(
     videos = [_video(info) for info in media]
     width, height = _output_size(spec, videos[0])
     fps = _output_fps(spec, videos[0])
-    has_audio = [info.has_audio for info in media]
-    audio = spec.audio == "keep" and any(has_audio)
-    timeline = plan_timeline(inputs, videos, has_audio, fps)
+    audio = spec.audio == "keep" and any(info.has_audio for info in media)
+    timeline = plan_timeline(inputs, media, fps)
     arguments = ["-loglevel", "error"]
     for path, segment in zip(paths, timeline.segments, strict=True):
         # One decoder thread each: the inputs are open at once and a decoder's frame threads

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from framecast.contracts.vocab import TRANSITIONS
 from framecast.errors import RenderError
-from framecast.render.probe import VideoStreamInfo
+from framecast.render.probe import MediaInfo, VideoStreamInfo
 
 __all__ = [
     "SAMPLE_RATE",
@@ -71,7 +71,8 @@ class Segment:
     first: int  # the output frame where it begins: c_i
     overlap: int  # frames shared with the previous segment by a transition: t_i
     transition: str | None  # the xfade name of that transition
-    has_audio: bool
+    video: int  # the input's video stream (its index in the file)
+    audio: int | None  # the input's audio stream; None: it has none
     colorspace: int | None  # the input's AVColorSpace
 
     @property
@@ -100,37 +101,43 @@ class Timeline:
         return round(frame * SAMPLE_RATE / self.fps)
 
 
-def plan_timeline(
-    inputs: list[ConcatInput], videos: list[VideoStreamInfo], audio: list[bool], fps: Fraction
-) -> Timeline:
-    """The timeline of ``inputs`` (whose video streams are ``videos``) at ``fps``; RenderError,
-    naming the field, for a trim or a transition that doesn't fit."""
+def plan_timeline(inputs: list[ConcatInput], media: list[MediaInfo], fps: Fraction) -> Timeline:
+    """The timeline of ``inputs`` (whose files hold ``media``) at ``fps``; RenderError, naming
+    the field, for a trim or a transition that doesn't fit."""
     segments: list[Segment] = []
     first = 0
-    for i, (item, video) in enumerate(zip(inputs, videos, strict=True)):
+    for i, (item, info) in enumerate(zip(inputs, media, strict=True)):
+        video = info.video
+        if video is None:
+            raise RenderError(f"videos[{i}] has no video stream")
         start, end = _trims(i, item, video)
         frames = round((end - start) * fps)
         if frames < 1:
             raise RenderError(f"videos[{i}] is shorter than one frame after trims")
         overlap, name = (0, None) if i == 0 else _transition(i, item.transition, fps)
-        if overlap:
-            before = segments[-1]
+        if overlap and item.transition is not None:
+            before, asked = segments[-1], f"videos[{i}].transition.duration"
+            asked += f" ({_s(item.transition.duration)})"
             if overlap > before.frames or overlap > frames:
                 shorter = i - 1 if before.frames < frames else i
                 raise RenderError(
-                    f"videos[{i}].transition.duration ({_s(overlap / fps)}) is longer than"
-                    f" videos[{shorter}] ({_s(min(before.frames, frames) / fps)} after trims)"
+                    f"{asked} is longer than videos[{shorter}]"
+                    f" ({_s(min(before.frames, frames) / fps)} after trims)"
                 )
-            if overlap + before.overlap > before.frames:
+            previous = inputs[i - 1].transition
+            if overlap + before.overlap > before.frames and previous is not None:
                 raise RenderError(
-                    f"videos[{i}].transition.duration ({_s(overlap / fps)}) overlaps the"
-                    f" transition into videos[{i - 1}] ({_s(before.overlap / fps)}): videos"
-                    f"[{i - 1}] lasts {_s(before.frames / fps)} after trims"
+                    f"{asked} overlaps the transition into videos[{i - 1}]"
+                    f" ({_s(previous.duration)}): videos[{i - 1}] lasts"
+                    f" {_s(before.frames / fps)} after trims"
                 )
             first -= overlap
         length = None if end >= video.duration else end - start
+        audio = info.audio.index if info.audio else None
         segments.append(
-            Segment(start, length, frames, first, overlap, name, audio[i], video.colorspace)
+            Segment(
+                start, length, frames, first, overlap, name, video.index, audio, video.colorspace
+            )
         )
         first += frames
     return Timeline(fps, tuple(segments))
@@ -192,7 +199,7 @@ def _video_chain(
     # fps first, so frames that are dropped are never scaled; start_time=0 fills from the
     # first frame if the video starts after its container. tpad + trim make the count exact
     # whatever the source's rounding.
-    head = f"[{i}:v:0]fps=fps={_q(fps)}:start_time=0"
+    head = f"[{i}:{segment.video}]fps=fps={_q(fps)}:start_time=0"
     tail = f"setsar=1,setparams={_BT709},tpad=stop_mode=clone:stop={segment.frames}"
     tail += f",trim=end_frame={segment.frames}[v{i}]"
     colour = _colour(segment.colorspace)
@@ -224,9 +231,10 @@ def _colour(colorspace: int | None) -> str:
 def _audio_chain(i: int, segment: Segment, timeline: Timeline) -> str:
     samples = timeline.sample(segment.end) - timeline.sample(segment.first)
     layout = f"sample_fmts=fltp:sample_rates={SAMPLE_RATE}:channel_layouts=stereo"
-    if segment.has_audio:
+    if segment.audio is not None:
         # Padded or cut to the segment's length, so audio and video end together.
-        head = f"[{i}:a:0]aresample={SAMPLE_RATE},aformat={layout},apad=whole_len={samples}"
+        head = f"[{i}:{segment.audio}]aresample={SAMPLE_RATE},aformat={layout}"
+        head += f",apad=whole_len={samples}"
     else:
         head = f"anullsrc=r={SAMPLE_RATE}:cl=stereo,aformat={layout}"
     return f"{head},atrim=end_sample={samples},asetpts=N/SR/TB[a{i}]"

@@ -84,6 +84,7 @@ def probe(path: Path) -> VideoInfo:
 class VideoStreamInfo:
     """One video stream of a file."""
 
+    index: int  # the stream's index in the file (ffmpeg's "0:index")
     codec: str
     profile: str | None
     width: int  # coded size: before the sample aspect ratio and the rotation are applied
@@ -109,6 +110,7 @@ class VideoStreamInfo:
 class AudioStreamInfo:
     """One audio stream of a file."""
 
+    index: int
     codec: str
     sample_rate: int
     channels: int
@@ -191,11 +193,18 @@ def _describe(container: av.container.InputContainer, path: Path) -> MediaInfo:
             f"{path.name} has no audio or video stream ({container.format.long_name}):"
             f" {_looks_like(path)}"
         )
-    counted = _count_packets(container, [s for s in streams if not s.frames])
+    firsts, counts = _scan(container, streams)
     duration = container.duration / av.time_base if container.duration else None
-    videos = tuple(_video_stream(container, s, counted, duration, path) for s in streams)
+    videos = []
+    for stream in streams:
+        if stream.index not in firsts:
+            name = stream.codec_context.name
+            raise RenderError(f"{path.name} has a video stream ({name}) but no frame decodes")
+        frames = stream.frames or counts.get(stream.index, 0)
+        videos.append(_video_stream(stream, firsts[stream.index], frames, duration))
     audios = tuple(
         AudioStreamInfo(
+            index=s.index,
             codec=s.codec_context.codec.canonical_name,
             sample_rate=s.codec_context.sample_rate,
             channels=s.codec_context.layout.nb_channels,
@@ -204,58 +213,69 @@ def _describe(container: av.container.InputContainer, path: Path) -> MediaInfo:
         )
         for s in container.streams.audio
     )
-    return MediaInfo(container.format.name, container.format.long_name, duration, videos, audios)
+    return MediaInfo(
+        container.format.name, container.format.long_name, duration, tuple(videos), audios
+    )
 
 
-def _count_packets(
+def _scan(
     container: av.container.InputContainer, streams: list[av.VideoStream]
-) -> dict[int, int]:
-    counts = dict.fromkeys((s.index for s in streams), 0)
-    if streams:
-        for packet in container.demux(*streams):
-            if packet.size > 0:
-                counts[packet.stream.index] += 1
-        container.seek(0)
-    return counts
+) -> tuple[dict[int, av.VideoFrame], dict[int, int]]:
+    """One pass over ``streams``: the first decoded frame of each, and the packets of those
+    whose container keeps no count (read to the end only for those)."""
+    firsts: dict[int, av.VideoFrame] = {}
+    counts = {s.index: 0 for s in streams if not s.frames}
+    for stream in streams:
+        stream.codec_context.thread_count = 1  # one frame: threads would only cost start-up
+    if not streams:
+        return firsts, counts
+    for packet in container.demux(*streams):
+        index = packet.stream.index
+        if index in counts and packet.size > 0:
+            counts[index] += 1
+        if index not in firsts:
+            frame = next(iter(packet.decode()), None)
+            if isinstance(frame, av.VideoFrame):
+                firsts[index] = frame
+        elif not counts and len(firsts) == len(streams):
+            break
+    return firsts, counts
 
 
 def _video_stream(
-    container: av.container.InputContainer,
-    stream: av.VideoStream,
-    counted: dict[int, int],
-    container_duration: float | None,
-    path: Path,
+    stream: av.VideoStream, first: av.VideoFrame, frames: int, container_duration: float | None
 ) -> VideoStreamInfo:
     ctx = stream.codec_context
-    ctx.thread_count = 1  # one frame: threads would only cost their start-up
-    first = next(container.decode(stream), None)
-    if first is None:
-        raise RenderError(f"{path.name} has a video stream ({ctx.name}) but no frame decodes")
-    container.seek(0)
-    fps = stream.average_rate or stream.guessed_rate
-    frames = stream.frames or counted.get(stream.index, 0)
+    fps = _fraction(stream.average_rate) or _fraction(stream.guessed_rate)
     duration = _seconds(stream.duration, stream.time_base) or container_duration
     if duration is None:
         duration = float(frames / fps) if fps else 0.0
     return VideoStreamInfo(
+        index=stream.index,
         codec=ctx.codec.canonical_name,  # the format's name ("mp3"), not the decoder's
         profile=stream.profile,
         width=ctx.width,
         height=ctx.height,
-        sample_aspect_ratio=Fraction(stream.sample_aspect_ratio or 1),
+        sample_aspect_ratio=_fraction(stream.sample_aspect_ratio) or Fraction(1),
         pix_fmt=ctx.pix_fmt,
-        fps=Fraction(fps) if fps else None,
-        time_base=Fraction(stream.time_base or 0),
+        fps=fps,
+        time_base=_fraction(stream.time_base) or Fraction(0),
         frames=frames,
         duration=duration,
-        rotation=round(first.rotation) % 360,
+        rotation=round(first.rotation) % 360,  # PyAV: counter-clockwise, in ]-180, 180]
         colorspace=_int(first.colorspace),
         extradata=ctx.extradata,
     )
 
 
+def _fraction(value: Fraction | None) -> Fraction | None:
+    # A Fraction, or (PyAV 19) an AVRational, falsy when unset.
+    return Fraction(value.numerator, value.denominator) if value else None
+
+
 def _seconds(value: int | None, time_base: Fraction | None) -> float | None:
-    return float(value * time_base) if value is not None and time_base else None
+    rate = _fraction(time_base)
+    return float(value * rate) if value is not None and rate else None
 
 
 def _looks_like(path: Path) -> str:
@@ -273,6 +293,8 @@ def _looks_like(path: Path) -> str:
     for magic, what in _MAGIC:
         if text.startswith(magic):
             return f"it looks like {what}"
+    if head[4:8] == b"ftyp" or head.startswith(b"\x1a\x45\xdf\xa3"):
+        return "it looks like an MP4, MOV or Matroska file cut short or damaged"
     if all(chr(b) in string.printable for b in text[:200]):
         return "it looks like plain text"
     return f"unrecognised data (it starts with {head[:8].hex(' ')})"
