@@ -140,6 +140,7 @@ def test_a_video_url_serving_a_web_page_fails_the_job_naming_it(
     with service.client() as client:
         response = client.post("/video/concatenate", json=body)
     assert response.status_code == 422, response.text
+    assert response.json()["message"] == "the video failed"
     (failed,) = response.json()["failed"]
     assert failed["error"].startswith("videos[1].video_url: video download failed")
     assert "not a video" in failed["error"]

@@ -63,7 +63,8 @@ def result_of(job: Job) -> JobResult:
     elif job.status is JobStatus.CANCELLED:
         code, message = 422, f"the job was cancelled before any of its {total} videos was done"
     else:
-        code, message = 422, f"all {total} videos failed" + (f": {job.error}" if job.error else "")
+        failed_all = "the video failed" if total == 1 else f"all {total} videos failed"
+        code, message = 422, failed_all + (f": {job.error}" if job.error else "")
     end = job.ended_at
     return JobResult(
         **extra,

@@ -91,12 +91,12 @@ def _produce(
     for path in paths:
         path.unlink(missing_ok=True)  # the result is all that is left to send
     result = {
-        "duration": round(joined.duration, 3),
+        "duration": round(float(joined.duration), 3),
         "width": joined.width,
         "height": joined.height,
         "fps": joined.fps,
         "mode": joined.mode,
-        "cuts": [round(cut, 3) for cut in joined.cuts],
+        "cuts": [round(float(cut), 3) for cut in joined.cuts],
     }
     uploaded = uploader.upload(item, output, result)
     log.info(
