@@ -31,6 +31,7 @@ test: lint
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/bench_render.py
 	$(BIN)/python bench/bench_api.py
+	$(BIN)/python bench/bench_concat.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

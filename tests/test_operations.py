@@ -11,7 +11,7 @@ from framecast.operations import OPERATIONS, parse_worker_job
 
 
 def test_every_record_names_its_route_models_and_worker() -> None:
-    assert set(OPERATIONS) == {"img2vid", "concatenate"}
+    assert set(OPERATIONS) == {"img2vid", "concatenate", "audio"}
     for name, op in OPERATIONS.items():
         assert op.route == f"/video/{name}"
         assert op.worker_job.model_fields["operation"].annotation is not None
@@ -31,7 +31,7 @@ def test_the_worker_job_union_picks_the_model_by_operation() -> None:
 
 
 def test_an_unknown_operation_is_refused_naming_the_known_ones() -> None:
-    with pytest.raises(InputError, match="'img2vid', 'concatenate'"):
+    with pytest.raises(InputError, match="'img2vid', 'concatenate', 'audio'"):
         parse_worker_job({"operation": "spin", "job_id": "j", "items": []})
 
 

@@ -15,6 +15,7 @@ from typing import Annotated, Any, get_args
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from framecast.config import Settings
+from framecast.contracts.audio import AudioCreate, AudioJob, plan_audio
 from framecast.contracts.concatenate import ConcatenateCreate, ConcatenateJob, plan_concatenate
 from framecast.contracts.envelope import JobEnvelope
 from framecast.contracts.img2vid import Img2VidCreate, Img2VidJob, plan_img2vid
@@ -58,19 +59,28 @@ CONCATENATE = Operation(
     worker="framecast.worker.ops.concatenate:run_concatenate",
     top_level=("mode", "cuts"),
 )
-OPERATIONS: dict[str, Operation] = {op.name: op for op in (IMG2VID, CONCATENATE)}
+AUDIO = Operation(
+    name="audio",
+    route="/video/audio",
+    request=AudioCreate,
+    worker_job=AudioJob,
+    plan=plan_audio,
+    worker="framecast.worker.ops.audio:run_audio",
+    top_level=("picture", "loudness", "av_end_diff_ms"),
+)
+OPERATIONS: dict[str, Operation] = {op.name: op for op in (IMG2VID, CONCATENATE, AUDIO)}
 
 # The worker job on both sides of the wire: a union discriminated by ``operation``, of the
 # records' models (spelled out for type checkers; the assert keeps the two lists one).
-WorkerJob = Annotated[Img2VidJob | ConcatenateJob, Field(discriminator="operation")]
-_WORKER_JOB: TypeAdapter[Img2VidJob | ConcatenateJob] = TypeAdapter(WorkerJob)
+WorkerJob = Annotated[Img2VidJob | ConcatenateJob | AudioJob, Field(discriminator="operation")]
+_WORKER_JOB: TypeAdapter[Img2VidJob | ConcatenateJob | AudioJob] = TypeAdapter(WorkerJob)
 assert set(get_args(get_args(WorkerJob)[0])) == {op.worker_job for op in OPERATIONS.values()}
 
 
-def parse_worker_job(data: Any) -> Img2VidJob | ConcatenateJob:
+def parse_worker_job(data: Any) -> Img2VidJob | ConcatenateJob | AudioJob:
     """Validate a worker job of any operation; InputError naming the fields if it is invalid."""
     try:
-        job: Img2VidJob | ConcatenateJob = _WORKER_JOB.validate_python(data)
+        job: Img2VidJob | ConcatenateJob | AudioJob = _WORKER_JOB.validate_python(data)
     except ValidationError as exc:
         # The union puts the operation's name first in each location: the fields are the news.
         errors = [

@@ -14,14 +14,6 @@ from tests.support.media import serve_images
 from tests.support.service import ServiceProcess
 
 
-def download(service: ServiceProcess, url: str, dest: Path) -> Path:
-    with service.client() as client:
-        response = client.get(url)
-    assert response.status_code == 200, response.text
-    dest.write_bytes(response.content)
-    return dest
-
-
 def serve_clip(media_server: MediaServer, tmp_path: Path, name: str, **kwargs: Any) -> str:
     path = lavfi_clip(tmp_path / name, **kwargs)
     media_server.add(f"/{name}", path.read_bytes(), content_type="video/mp4")
@@ -49,7 +41,7 @@ def test_img2vid_clips_are_joined_by_stream_copy_with_exact_cuts(
     assert video["id"] == "final"
     assert (video["width"], video["height"], video["fps"]) == (160, 90, 24.0)
     assert video["duration"] == pytest.approx(1.5, abs=1 / 24)
-    info = probe(download(service, video["video_url"], tmp_path / "final.mp4"))
+    info = probe(service.download(video["video_url"], tmp_path / "final.mp4"))
     assert (info.codec, info.width, info.height, info.frames) == ("h264", 160, 90, 36)
     # What the job shows later is what the answer said.
     with service.client() as client:
@@ -80,7 +72,7 @@ def test_mixed_inputs_are_reencoded_to_one_size_with_a_transition(
     assert result["mode"] == "reencode"
     # 1.0 + 0.75 - 0.25 seconds; the second input starts where the fade begins.
     assert result["cuts"] == [0.0, 0.75]
-    media = probe_media(download(service, result["videos"][0]["video_url"], tmp_path / "out.mp4"))
+    media = probe_media(service.download(result["videos"][0]["video_url"], tmp_path / "out.mp4"))
     video = probe(tmp_path / "out.mp4")
     assert (video.width, video.height, video.frames) == (160, 90, 36)
     assert media.has_audio and media.audio is not None

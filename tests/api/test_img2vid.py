@@ -28,14 +28,6 @@ def first_frame_rgb(path: Path) -> np.ndarray:
         return np.asarray(frame.to_ndarray(format="rgb24"), dtype=np.float64)
 
 
-def download(service: ServiceProcess, url: str, dest: Path) -> Path:
-    with service.client() as client:
-        response = client.get(url)
-    assert response.status_code == 200, response.text
-    dest.write_bytes(response.content)
-    return dest
-
-
 def test_batch_renders_every_clip_in_request_order_with_exact_frames(
     service: ServiceProcess, media_server: MediaServer, tmp_path: Path
 ) -> None:
@@ -57,7 +49,7 @@ def test_batch_renders_every_clip_in_request_order_with_exact_frames(
     assert [v["id"] for v in result["videos"]] == [b[0] for b in BATCH]
     assert set(result["execution"]) == {"startTime", "endTime", "durationSeconds"}
     for video, (image_id, _, _, colour, seconds) in zip(result["videos"], BATCH, strict=True):
-        clip = download(service, video["video_url"], tmp_path / f"{image_id}.mp4")
+        clip = service.download(video["video_url"], tmp_path / f"{image_id}.mp4")
         info = probe(clip)
         assert (info.codec, info.profile, info.pix_fmt) == ("h264", "High", "yuv420p")
         assert (info.width, info.height, info.fps) == (1920, 1080, 24.0)

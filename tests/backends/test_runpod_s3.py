@@ -70,7 +70,8 @@ def test_runpod_concatenate_puts_the_joined_video_in_the_bucket_with_its_cuts(
     result = joined.json()
     assert (result["mode"], result["cuts"]) == ("copy", [0.0, 0.5])
     assert cloud.runs[-1].input["operation"] == "concatenate"
-    assert f"{result['job_id']}/0000-both.mp4" in s3.keys()
+    stored = s3.keys()
+    assert f"{result['job_id']}/0000-both.mp4" in stored
     out = tmp_path / "both.mp4"
     out.write_bytes(httpx.get(result["videos"][0]["video_url"]).content)
     assert (probe(out).width, probe(out).frames) == (64, 24)

@@ -32,3 +32,17 @@ def lavfi_clip(
     command += ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(path)]
     subprocess.run(command, check=True, capture_output=True)
     return path
+
+
+def lavfi_audio(path: Path, seconds: float, tone_hz: float = 440.0, volume: float = 0.3) -> Path:
+    """A mono sine tone of ``seconds``; the format follows the suffix (.mp3, .wav, .m4a)."""
+    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y"]
+    command += [
+        "-f",
+        "lavfi",
+        "-i",
+        f"sine=frequency={tone_hz}:sample_rate=48000:duration={seconds}",
+    ]
+    command += ["-af", f"volume={volume}", str(path)]
+    subprocess.run(command, check=True, capture_output=True)
+    return path

@@ -82,6 +82,14 @@ class ServiceProcess:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
+    def download(self, url: str, dest: Path) -> Path:
+        """GET ``url`` (a path on this service or an absolute URL) into ``dest``."""
+        with self.client() as client:
+            response = client.get(url)
+        assert response.status_code == 200, response.text
+        dest.write_bytes(response.content)
+        return dest
+
     def client(self, api_key: str | None = API_KEY, timeout: float = 120.0) -> httpx.Client:
         headers: dict[str, Any] = {"X-API-Key": api_key} if api_key else {}
         return httpx.Client(base_url=self.base_url, headers=headers, timeout=timeout)

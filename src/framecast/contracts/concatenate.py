@@ -91,19 +91,23 @@ class ConcatenateJob(Frozen):
 def plan_concatenate(body: ConcatenateCreate, settings: Settings) -> Plan:
     """One item holding the videos, each with the transition into it resolved."""
     videos = concat_inputs(body, checked_url)
+    return Plan(
+        [NewItem(body.id, {"videos": videos})],
+        concat_options(body).model_dump(exclude_none=True),
+        SECONDS_PER_VIDEO * len(videos),
+    )
+
+
+def concat_options(body: ConcatenateCreate) -> ConcatOptions:
+    """The worker job's options of ``body`` (an aspect read as its size)."""
     size = body.output_size(None)
-    options = ConcatOptions(
+    return ConcatOptions(
         width=size[0] if size else None,
         height=size[1] if size else None,
         fps=body.fps,
         fit=body.fit,
         audio=body.audio,
         mode=body.mode,
-    )
-    return Plan(
-        [NewItem(body.id, {"videos": videos})],
-        options.model_dump(exclude_none=True),
-        SECONDS_PER_VIDEO * len(videos),
     )
 
 

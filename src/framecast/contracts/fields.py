@@ -12,12 +12,17 @@ from pydantic_core import PydanticCustomError
 
 from framecast.contracts.vocab import (
     ASPECTS,
+    AUDIO_ROLES,
     CONCAT_AUDIO,
     CONCAT_MODES,
     EASING_NAMES,
+    FIT_LENGTHS,
     FITS,
+    LOUDNESS_PRESETS,
     MOTIONS,
     MOVES,
+    ORIGINAL_AUDIO,
+    PICTURE_FITS,
     TRANSITIONS,
 )
 
@@ -60,6 +65,12 @@ TRANSITION_NAMES = ("none", *TRANSITIONS)  # none: a plain cut
 TransitionName = Annotated[str, AfterValidator(one_of(TRANSITION_NAMES)), _enum(TRANSITION_NAMES)]
 ConcatMode = Annotated[str, AfterValidator(one_of(CONCAT_MODES)), _enum(CONCAT_MODES)]
 ConcatAudio = Annotated[str, AfterValidator(one_of(CONCAT_AUDIO)), _enum(CONCAT_AUDIO)]
+AudioRole = Annotated[str, AfterValidator(one_of(AUDIO_ROLES)), _enum(AUDIO_ROLES)]
+OriginalAudio = Annotated[str, AfterValidator(one_of(ORIGINAL_AUDIO)), _enum(ORIGINAL_AUDIO)]
+FitLength = Annotated[str, AfterValidator(one_of(FIT_LENGTHS)), _enum(FIT_LENGTHS)]
+PictureFit = Annotated[str, AfterValidator(one_of(PICTURE_FITS)), _enum(PICTURE_FITS)]
+_PRESETS = tuple(LOUDNESS_PRESETS)
+LoudnessPreset = Annotated[str, AfterValidator(one_of(_PRESETS)), _enum(_PRESETS)]
 Colour = Annotated[
     str, AfterValidator(_colour), WithJsonSchema({"type": "string", "pattern": _COLOUR.pattern})
 ]

@@ -27,3 +27,9 @@ TRANSITIONS = (
 )  # fmt: skip
 CONCAT_MODES = ("auto", "copy", "reencode")  # copy: stream copy; auto: copy when inputs allow
 CONCAT_AUDIO = ("keep", "mute")
+AUDIO_ROLES = ("narration", "music")
+ORIGINAL_AUDIO = ("keep", "mute", "duck")
+FIT_LENGTHS = ("video", "narration", "shortest", "longest")
+PICTURE_FITS = ("freeze", "loop", "retime", "trim", "error")
+# name: (integrated loudness target in LUFS, true-peak ceiling in dBTP)
+LOUDNESS_PRESETS = {"youtube": (-14.0, -1.0), "podcast": (-16.0, -1.5), "broadcast": (-23.0, -1.0)}

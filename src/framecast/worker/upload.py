@@ -14,6 +14,7 @@ from typing import Any, Protocol
 import httpx
 
 from framecast.config import Settings
+from framecast.contracts.audio import AudioJob
 from framecast.contracts.concatenate import ConcatenateJob
 from framecast.contracts.img2vid import Img2VidJob
 from framecast.contracts.plan import WorkItem
@@ -144,7 +145,7 @@ class VpsUploader:
 
 
 def uploader_for(
-    job: Img2VidJob | ConcatenateJob, settings: Settings, client: httpx.Client
+    job: Img2VidJob | ConcatenateJob | AudioJob, settings: Settings, client: httpx.Client
 ) -> Uploader:
     """The job's own upload target, else the worker's VPS_* fallback, else a clear error."""
     if job.upload is not None:

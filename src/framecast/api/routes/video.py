@@ -8,21 +8,23 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Header
+from fastapi import APIRouter, Depends, Header
 from fastapi.responses import JSONResponse
 
 from framecast.api.deps import ApiKeyDep, Services, ServicesDep
 from framecast.api.schemas import result_of
+from framecast.contracts.audio import AddAudioCreate, AudioCreate, AudioPublic
 from framecast.contracts.concatenate import ConcatenateCreate, ConcatenatePublic
 from framecast.contracts.envelope import JobAccepted, JobEnvelope, JobResult
 from framecast.contracts.img2vid import Img2VidCreate
 from framecast.errors import InputError
 from framecast.jobs.model import Job
 from framecast.jobs.service import Submission
-from framecast.operations import CONCATENATE, IMG2VID, Operation
+from framecast.operations import AUDIO, CONCATENATE, IMG2VID, Operation
 from framecast.public_http import is_public_address, literal_address
 from framecast.storage.s3 import normalise_prefix
 from framecast.worker.urls import normalize_url
@@ -30,9 +32,26 @@ from framecast.worker.urls import normalize_url
 router = APIRouter(tags=["video"])
 
 METADATA_MAX_BYTES = 16 * 1024
-PreferHeader = Annotated[str | None, Header()]
-IdempotencyHeader = Annotated[str | None, Header(max_length=256)]
-ApiKeyHeader = Annotated[str | None, Header()]
+
+
+@dataclass(frozen=True)
+class JobHeaders:
+    """The headers every operation reads: async preference, idempotency, the key's scope."""
+
+    prefer: str | None
+    idempotency_key: str | None
+    api_key: str | None
+
+
+def job_headers(
+    prefer: Annotated[str | None, Header()] = None,
+    idempotency_key: Annotated[str | None, Header(max_length=256)] = None,
+    x_api_key: Annotated[str | None, Header()] = None,
+) -> JobHeaders:
+    return JobHeaders(prefer, idempotency_key, x_api_key)
+
+
+JobHeadersDep = Annotated[JobHeaders, Depends(job_headers)]
 
 
 @router.post(
@@ -44,16 +63,14 @@ async def img2vid(
     body: Img2VidCreate,
     services: ServicesDep,
     _: ApiKeyDep,
-    prefer: PreferHeader = None,
-    idempotency_key: IdempotencyHeader = None,
-    x_api_key: ApiKeyHeader = None,
+    headers: JobHeadersDep,
 ) -> JSONResponse:
     """Render one Ken Burns clip per image; answers with only URLs, in request order.
 
     Synchronous up to SYNC_WAIT_SECONDS; with `webhook_url`, `Prefer: respond-async`, or past
     that wait, the answer is 202 and the job goes on (poll `status_url`).
     """
-    return await run_operation(IMG2VID, body, services, prefer, idempotency_key, x_api_key)
+    return await run_operation(IMG2VID, body, services, headers)
 
 
 @router.post(
@@ -65,24 +82,56 @@ async def concatenate(
     body: ConcatenateCreate,
     services: ServicesDep,
     _: ApiKeyDep,
-    prefer: PreferHeader = None,
-    idempotency_key: IdempotencyHeader = None,
-    x_api_key: ApiKeyHeader = None,
+    headers: JobHeadersDep,
 ) -> JSONResponse:
     """Join 2–500 videos into one: stream copy when they allow it, else one normalised
     re-encode (size, fps, fit, transitions, audio crossfades). `cuts` says where each input
     starts in the result.
     """
-    return await run_operation(CONCATENATE, body, services, prefer, idempotency_key, x_api_key)
+    return await run_operation(CONCATENATE, body, services, headers)
+
+
+@router.post(
+    AUDIO.route,
+    response_model=AudioPublic,
+    responses={202: {"model": JobAccepted}, 422: {"model": JobResult}},
+)
+async def audio(
+    body: AudioCreate,
+    services: ServicesDep,
+    _: ApiKeyDep,
+    headers: JobHeadersDep,
+) -> JSONResponse:
+    """Put narration (one file or parts joined sample-exact), music (ducked under narration,
+    looped, faded) and a loudness target under a video. The picture is copied bit for bit
+    unless `fit` changes its length.
+    """
+    return await run_operation(AUDIO, body, services, headers)
+
+
+@router.post(
+    "/video/addaudio",
+    response_model=AudioPublic,
+    responses={202: {"model": JobAccepted}, 422: {"model": JobResult}},
+)
+async def addaudio(
+    body: AddAudioCreate,
+    services: ServicesDep,
+    _: ApiKeyDep,
+    headers: JobHeadersDep,
+) -> JSONResponse:
+    """The older shape, `{"url_video", "url_audio"}`: the audio replaces the video's sound; a
+    longer audio freezes the last frame (never a speed change). Runs as `/video/audio`.
+    """
+    request = body.as_audio()
+    return await run_operation(AUDIO, request, services, headers)
 
 
 async def run_operation(
     operation: Operation,
     body: JobEnvelope,
     services: Services,
-    prefer: str | None,
-    idempotency_key: str | None,
-    api_key: str | None,
+    headers: JobHeaders,
 ) -> JSONResponse:
     """Plan, persist and start a job; answer with its result, or 202 if it goes on."""
     submission = Submission(
@@ -90,11 +139,12 @@ async def run_operation(
         plan=operation.plan(body, services.settings),
         webhook_url=checked_webhook_url(body.webhook_url, services.settings.fetch.allow_private),
         metadata=checked_metadata(body.metadata),
-        idempotency=idempotency(operation.name, idempotency_key, api_key, body),
+        idempotency=idempotency(operation.name, headers.idempotency_key, headers.api_key, body),
         key_prefix=checked_path(body.path, services),
     )
     job = services.jobs.submit(submission)
-    is_async = bool(body.webhook_url) or bool(prefer and "respond-async" in prefer.lower())
+    prefer = (headers.prefer or "").lower()
+    is_async = bool(body.webhook_url) or "respond-async" in prefer
     wait = 0.0 if is_async else services.settings.sync_wait_seconds
     finished = await services.jobs.wait(job.id, wait)
     if finished is None:

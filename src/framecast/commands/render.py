@@ -1,0 +1,101 @@
+"""``framecast render``: clips from local images, no server; the renderer and rules of the API."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+
+from framecast.config import Settings
+from framecast.errors import FramecastError
+
+
+def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the command to the command line."""
+    render = commands.add_parser("render", help="render clips locally, no server")
+    render.add_argument("images", nargs="+", type=Path, metavar="IMAGE")
+    render.add_argument("--duration", type=float, required=True, help="seconds per clip")
+    render.add_argument("--out", type=Path, default=Path("."), help="output folder (default .)")
+    render.add_argument("--width", type=int, help="output width (default 1920)")
+    render.add_argument("--height", type=int, help="output height (default 1080)")
+    render.add_argument("--aspect", help="instead of --width/--height: 16:9, 9:16, 1:1 or 4:5")
+    render.add_argument("--fps", type=float, default=24.0)
+    render.add_argument(
+        "--motion", help="zoom_in (default), zoom_out, pan_left/right/up/down, static or random"
+    )
+    render.add_argument("--motions", help="what random picks from, comma-separated")
+    render.add_argument("--seed", type=int, default=0, help="random's picks (default 0)")
+    render.add_argument("--zoom", type=float, help="zoom amount, 1.0-4.0 (default 1.25)")
+    render.add_argument("--easing", help="linear (default) or ease_in_out")
+    render.add_argument("--start", type=_region, help="first framing x,y,w,h (fractions)")
+    render.add_argument("--end", type=_region, help="last framing x,y,w,h (fractions)")
+    render.add_argument("--fit", help="cover (default), contain or blur")
+    render.add_argument("--background", help='bar colour of --fit contain (default "#000000")')
+    render.set_defaults(run=run)
+
+
+def _region(text: str) -> dict[str, float]:
+    """``x,y,w,h`` → a framing rectangle (validated with the rest of the options)."""
+    try:
+        x, y, w, h = (float(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected x,y,w,h fractions, got {text!r}") from None
+    return {"x": x, "y": y, "w": w, "h": h}
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    from pydantic import ValidationError
+    from tqdm import tqdm
+
+    from framecast.contracts.render import RenderBlock
+    from framecast.contracts.vocab import ASPECTS
+    from framecast.errors import describe_validation_errors
+    from framecast.render.clip import render_clip
+    from framecast.worker.ops.img2vid import render_spec
+
+    if args.aspect and (args.width or args.height or args.aspect not in ASPECTS):
+        shapes = ", ".join(ASPECTS)
+        print(f"framecast: --aspect is one of {shapes}, without --width/--height", file=sys.stderr)
+        return 2
+    names = ("width", "height", "fps", "seed", "motion", "zoom", "easing", "start", "end", "fit")
+    options = {k: getattr(args, k) for k in (*names, "background")}
+    if args.aspect:
+        options["width"], options["height"] = ASPECTS[args.aspect]
+    if args.motions:
+        options["motions"] = args.motions.split(",")
+    try:
+        block = RenderBlock.model_validate({k: v for k, v in options.items() if v is not None})
+        specs = [render_spec(block, None, i) for i in range(len(args.images))]
+    except ValidationError as exc:
+        print(f"framecast: {describe_validation_errors(exc.errors())}", file=sys.stderr)
+        return 2
+    if args.duration <= 0:
+        print("framecast: --duration must be above 0 seconds", file=sys.stderr)
+        return 2
+    args.out.mkdir(parents=True, exist_ok=True)
+    failures = 0
+    with (
+        ThreadPoolExecutor(settings.render_batch_size) as pool,
+        tqdm(total=len(args.images), unit="clip") as bar,
+    ):
+        futures = {
+            pool.submit(
+                render_clip,
+                image,
+                args.out / f"{image.stem}.mp4",
+                args.duration,
+                spec,
+                settings.encoding,
+                settings.fetch.max_pixels,
+            ): image
+            for image, spec in zip(args.images, specs, strict=True)
+        }
+        for future in as_completed(futures):
+            try:
+                future.result()
+            except FramecastError as exc:
+                failures += 1
+                tqdm.write(f"{futures[future]}: {exc.message}", file=sys.stderr)
+            bar.update()
+    return 1 if failures else 0

@@ -1,0 +1,154 @@
+"""The picture under the new sound: copied, packet for packet, whenever its length stays; else
+fitted to the output's length (freeze, loop, retime, trim) in one encode.
+
+The output lasts the video (``fit.length`` video), the narration plus a tail, or the shorter or
+longer of the two. A length within half a frame of the video's is the video's: the picture is
+copied. Otherwise ``fit.picture`` says how it changes; a retime beyond ``fit.max_retime`` is
+refused with the factor it would need, never applied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import av
+
+from framecast.config import EncoderConfig
+from framecast.errors import RenderError
+from framecast.render.audio_spec import PictureFit
+from framecast.render.encode import choose_encoder, encoder_args
+from framecast.render.probe import VideoStreamInfo
+
+__all__ = ["PicturePlan", "picture_arguments", "plan_picture", "stream_ends"]
+
+_COPYABLE = ("h264",)  # what every framecast output is: H.264 in MP4
+_FPS_DENOMINATOR = 1001
+_TAGS = ["-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709"]
+_TAGS += ["-color_range", "tv"]
+_BT709 = "color_primaries=bt709:color_trc=bt709:colorspace=bt709:range=tv"
+# AVColorSpace values swscale converts from; anything else (unspecified above all) is taken as
+# BT.709 and left as it is (as concatenate does).
+_MATRICES = {4: "fcc", 5: "bt470", 6: "smpte170m", 7: "smpte240m", 9: "bt2020"}
+
+
+@dataclass(frozen=True)
+class PicturePlan:
+    """What happens to the picture, and how long the output is."""
+
+    how: str  # copy | reencode (same length) | freeze | loop | retime | trim
+    duration: float  # the output's, seconds
+    frames: int | None = None  # re-encodes: the output's frame count
+    fps: Fraction | None = None  # re-encodes: the output's rate (the video's)
+    factor: float = 1.0  # retime: output length / video length
+
+    @property
+    def copied(self) -> bool:
+        return self.how == "copy"
+
+
+def plan_picture(
+    fit: PictureFit, video: VideoStreamInfo, video_end: float, narration_end: float | None
+) -> PicturePlan:
+    """The picture's fate under ``fit``: the video ends at ``video_end`` s, the narration (if
+    any) at ``narration_end`` s."""
+    target = _output_length(fit, video_end, narration_end)
+    fps = _fps(video, video_end)
+    if abs(target - video_end) < 0.5 / fps:
+        if video.codec in _COPYABLE:
+            return PicturePlan("copy", video_end)
+        frames = max(1, round(video_end * fps))
+        return PicturePlan("reencode", float(frames / fps), frames, fps)
+    how, longer = fit.picture, target > video_end
+    if how == "error":
+        raise RenderError(
+            f"fit.picture: error: the output would last {target:.3f} s (fit.length"
+            f" {fit.length}) but the video lasts {video_end:.3f} s; they differ by"
+            f" {abs(target - video_end):.3f} s"
+        )
+    if how in ("freeze", "loop") and not longer:
+        how = "trim"  # there is nothing to freeze or repeat in a shorter output
+    if how == "trim" and longer:
+        raise RenderError(
+            f"fit.picture: trim cannot make the {video_end:.3f} s video last {target:.3f} s;"
+            " use freeze, loop or retime"
+        )
+    frames = max(1, round(target * fps))
+    duration = float(frames / fps)
+    factor = duration / video_end
+    if how == "retime" and abs(factor - 1) > fit.max_retime + 1e-9:
+        raise RenderError(
+            f"fit.max_retime: fitting the {video_end:.3f} s video to {duration:.3f} s needs a"
+            f" retime factor of {factor:.3f} ({(factor - 1) * 100:+.1f} %), beyond"
+            f" ±{fit.max_retime * 100:g} %; use fit.picture freeze, loop or trim"
+        )
+    return PicturePlan(how, duration, frames, fps, factor if how == "retime" else 1.0)
+
+
+def _output_length(fit: PictureFit, video_end: float, narration_end: float | None) -> float:
+    if fit.length == "video" or narration_end is None:
+        return video_end
+    spoken = narration_end + fit.tail
+    if fit.length == "narration":
+        return spoken
+    return min(video_end, spoken) if fit.length == "shortest" else max(video_end, spoken)
+
+
+def _fps(video: VideoStreamInfo, video_end: float) -> Fraction:
+    if video.fps:
+        return video.fps.limit_denominator(_FPS_DENOMINATOR)
+    return Fraction(max(1, video.frames) / max(video_end, 1e-3)).limit_denominator(
+        _FPS_DENOMINATOR
+    )
+
+
+def picture_arguments(
+    plan: PicturePlan,
+    video: Path,
+    stream: VideoStreamInfo,
+    audio: Path,
+    output: Path,
+    config: EncoderConfig,
+) -> list[str]:
+    """ffmpeg arguments putting the picture of ``video`` (fitted by ``plan``) and the AAC
+    ``audio`` (copied) into the MP4 ``output``."""
+    mp4 = ["-movflags", "+faststart", "-f", "mp4", "-y", str(output)]
+    if plan.copied:
+        arguments = ["-loglevel", "error", "-i", str(video), "-i", str(audio)]
+        arguments += ["-map", f"0:{stream.index}", "-map", "1:a:0", "-c", "copy"]
+        return [*arguments, *mp4]
+    assert plan.fps is not None and plan.frames is not None
+    arguments = ["-loglevel", "error"]
+    arguments += ["-stream_loop", "-1"] if plan.how == "loop" else []
+    arguments += ["-i", str(video), "-i", str(audio)]
+    chain = [f"setpts=(PTS-STARTPTS)*{plan.factor:.9f}" if plan.factor != 1 else "setpts=PTS-STARTPTS"]
+    chain.append(f"fps=fps={plan.fps.numerator}/{plan.fps.denominator}")
+    source = _MATRICES.get(stream.colorspace or 0, "bt709")
+    chain.append(f"scale=in_color_matrix={source}:out_color_matrix=bt709:out_range=tv")
+    chain.append(f"format=yuv420p,setparams={_BT709}")
+    if plan.how in ("freeze", "retime"):
+        chain.append("tpad=stop=-1:stop_mode=clone")  # the last frame, as long as needed
+    arguments += ["-filter_complex", f"[0:{stream.index}]{','.join(chain)}[v]"]
+    arguments += ["-map", "[v]", "-map", "1:a:0", "-c:a", "copy"]
+    arguments += [*encoder_args(choose_encoder(config), config), "-pix_fmt", "yuv420p", *_TAGS]
+    return [*arguments, "-frames:v", str(plan.frames), *mp4]
+
+
+def stream_ends(path: Path, indexes: Sequence[int]) -> dict[int, float]:
+    """Where each stream of ``indexes`` ends, in seconds: the latest presentation timestamp
+    plus duration among its packets."""
+    ends: dict[int, float] = {}
+    try:
+        with av.open(str(path)) as container:
+            streams = [container.streams[i] for i in indexes]
+            for packet in container.demux(*streams):
+                if packet.pts is None or not packet.size or packet.time_base is None:
+                    continue
+                end = float((packet.pts + (packet.duration or 0)) * packet.time_base)
+                index = packet.stream.index
+                ends[index] = max(ends.get(index, end), end)
+    except (av.FFmpegError, IndexError) as exc:
+        raise RenderError(f"{path.name}: cannot read its packets ({exc})") from exc
+    return ends

@@ -1,0 +1,52 @@
+"""Fetching every input of a one-result operation (videos, audio parts…) a few at once."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from framecast.config import Settings
+from framecast.errors import FetchError, ItemError
+from framecast.worker.fetch import fetch_to_file
+from framecast.worker.media_kinds import MediaKind
+from framecast.worker.upload import Uploader
+
+DOWNLOADS_AT_ONCE = 8
+
+
+@dataclass(frozen=True)
+class Input:
+    """One download: from ``url`` to ``path``, of ``kind``; ``field`` names it in errors."""
+
+    url: str
+    path: Path
+    kind: MediaKind
+    field: str
+
+
+def fetch_inputs(
+    inputs: list[Input], settings: Settings, uploader: Uploader, client: httpx.Client
+) -> None:
+    """Download every input; the first failure (in input order) raises, naming its field."""
+
+    def fetch(entry: Input) -> None:
+        if not uploader.still_wanted():
+            raise ItemError("skipped: the job was cancelled or passed its deadline")
+        try:
+            fetch_to_file(
+                entry.url,
+                entry.path,
+                settings.fetch,
+                client,
+                kind=entry.kind,
+                keep_going=uploader.still_wanted,
+            )
+        except FetchError as exc:
+            raise FetchError(f"{entry.field}: {exc.message}") from exc
+
+    with ThreadPoolExecutor(DOWNLOADS_AT_ONCE, thread_name_prefix="fetch") as downloads:
+        # list() waits for every download and raises the first error in input order.
+        list(downloads.map(fetch, inputs))

@@ -1,0 +1,42 @@
+"""The frame of an operation that makes one result from many inputs (concatenate, audio): a
+work folder, and every failure returned as the item's error, never raised."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from framecast.config import Settings
+from framecast.contracts.plan import WorkItem
+from framecast.errors import ItemError
+
+log = logging.getLogger("framecast.worker")
+
+
+def run_single(
+    job_id: str,
+    item: WorkItem,
+    settings: Settings,
+    what: str,
+    produce: Callable[[Path], dict[str, Any]],
+) -> dict[str, Any]:
+    """The worker output of ``produce(work folder)``: its uploaded video, or its error."""
+    try:
+        with tempfile.TemporaryDirectory(
+            prefix=f"framecast-{job_id}-", dir=settings.work_dir
+        ) as tmp:
+            video = produce(Path(tmp))
+    except ItemError as exc:
+        log.warning("item failed job_id=%s item=%d error=%s", job_id, item.index, exc.message)
+        return _failed(item, exc.message)
+    except Exception as exc:  # a bug must come back as this item's error, not a crash
+        log.exception("item crashed job_id=%s item=%d", job_id, item.index)
+        return _failed(item, f"internal error while {what} ({type(exc).__name__})")
+    return {"videos": [{**video, "index": item.index}], "failed": []}
+
+
+def _failed(item: WorkItem, error: str) -> dict[str, Any]:
+    return {"videos": [], "failed": [{"id": item.id, "index": item.index, "error": error}]}
