@@ -66,7 +66,7 @@ AUDIO = Operation(
     worker_job=AudioJob,
     plan=plan_audio,
     worker="framecast.worker.ops.audio:run_audio",
-    top_level=("picture", "loudness", "av_end_diff_ms"),
+    top_level=("picture", "loudness", "av_end_diff_ms", "warnings"),
 )
 OPERATIONS: dict[str, Operation] = {op.name: op for op in (IMG2VID, CONCATENATE, AUDIO)}
 

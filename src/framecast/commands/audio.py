@@ -79,4 +79,6 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         + (f"; {figures}" if figures else "")
         + f"; audio ends {mixed.av_end_diff_ms:+.1f} ms from the picture"
     )
+    for warning in mixed.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     return 0

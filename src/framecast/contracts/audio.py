@@ -149,6 +149,9 @@ class AudioPublic(JobResult):
         None, description="Measured on the result: integrated_lufs, true_peak_db, lra."
     )
     av_end_diff_ms: float | None = Field(None, description="Audio end minus video end.")
+    warnings: list[str] | None = Field(
+        None, description="What you may not expect, e.g. narration cut by fit.length video."
+    )
 
 
 def plan_audio(body: AudioCreate, settings: Settings) -> Plan:

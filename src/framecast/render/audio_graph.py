@@ -22,7 +22,10 @@ __all__ = ["AAC", "MIX", "OriginalSound", "PlacedTrack", "mix_graph"]
 
 MIX = "[mix]"  # the graph's output
 # AAC-LC, 48 kHz stereo: what every browser plays (PCM in MP4 is ``ipcm``, which they don't).
-AAC = ["-c:a", "aac", "-profile:a", "aac_low", "-b:a", "192k", "-ar", str(RATE), "-ac", "2"]
+# ffmpeg's "fast" coder: at this bit rate both faster and closer to the source than its default
+# ("twoloop": 1.3× the time, and 1–9 dB less SNR on our benchmark's mix), as its manual says.
+AAC = ["-c:a", "aac", "-profile:a", "aac_low", "-aac_coder", "fast", "-b:a", "192k"]
+AAC += ["-ar", str(RATE), "-ac", "2"]
 _STEREO = f"aformat=sample_fmts=fltp:sample_rates={RATE}:channel_layouts=stereo"
 _DECODED = f"aresample={RATE},{_STEREO},asetpts=N/SR/TB"
 _ENVELOPE_FORMAT = ["-f", "f32le", "-ch_layout", "mono"]

@@ -14,6 +14,7 @@ from pathlib import Path
 import av
 import numpy as np
 
+from framecast.contracts.audio import MAX_AUDIO_SECONDS
 from framecast.errors import RenderError
 from framecast.render.probe import MediaInfo, VideoStreamInfo, probe_media
 
@@ -67,6 +68,12 @@ def _audio_stream(field: str, path: Path) -> int:
         raise RenderError(f"{field}: {exc.message}") from exc
     if info.audio is None:
         raise RenderError(f"{field}: {path.name} is not audio: {info.description()}")
+    length = info.audio.duration or info.duration or 0.0
+    if length > MAX_AUDIO_SECONDS:  # refused before hours of decoding, from the container's word
+        raise RenderError(
+            f"{field}: {length / 3600:.2f} h is longer than a track may be"
+            f" ({MAX_AUDIO_SECONDS / 3600:g} h)"
+        )
     return info.audio.index
 
 

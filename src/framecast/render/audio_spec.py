@@ -93,6 +93,7 @@ class AudioResult:
     loudness: dict[str, float] | None  # integrated_lufs, true_peak_db, lra; None: no target
     av_end_diff_ms: float  # audio end − video end, from packet timestamps
     narration_seconds: float | None  # decoded length of the narration, parts joined
+    warnings: list[str] = field(default_factory=list)  # what the user may not expect
 
 
 # Limits as the API's request models set them (contracts/audio.py), so the CLI and direct

@@ -19,7 +19,7 @@ import numpy as np
 
 from framecast.render.audio_sources import RATE, WINDOW
 
-__all__ = ["ENVELOPE_RATE", "Placement", "active_windows", "duck_gains", "place"]
+__all__ = ["ENVELOPE_RATE", "Placement", "active_windows", "duck_gains", "grid_points", "place"]
 
 ENVELOPE_RATE = 1000  # gain points per second: ramps of tens of ms are drawn to 1 ms
 SILENCE_DB = -60.0  # a window this quiet (dBFS, mean square) is never speech
@@ -52,7 +52,7 @@ def active_windows(levels: np.ndarray) -> np.ndarray:
 
 def place(active: np.ndarray, where: Placement, total: float) -> np.ndarray:
     """``active`` (per window of the track) on the output's envelope grid of ``total`` s."""
-    points = _points(total)
+    points = grid_points(total)
     grid = np.zeros(points, bool)
     first = min(points, round(where.start * ENVELOPE_RATE))
     last = min(points, round((where.start + where.heard) * ENVELOPE_RATE))
@@ -82,7 +82,8 @@ def duck_gains(
     return np.power(10.0, -reduction / 20).astype(np.float32)
 
 
-def _points(total: float) -> int:
+def grid_points(total: float) -> int:
+    """Points of the envelope grid covering ``total`` seconds (one past its end)."""
     return int(np.ceil(total * ENVELOPE_RATE)) + 1
 
 

@@ -75,16 +75,17 @@ def plan_picture(
             f"fit.picture: trim cannot make the {video_end:.3f} s video last {target:.3f} s;"
             " use freeze, loop or retime"
         )
-    frames = max(1, round(target * fps))
-    duration = float(frames / fps)
-    factor = duration / video_end
-    if how == "retime" and abs(factor - 1) > fit.max_retime + 1e-9:
+    if how == "retime" and abs(target / video_end - 1) > fit.max_retime + 1e-9:
+        factor = target / video_end
         raise RenderError(
-            f"fit.max_retime: fitting the {video_end:.3f} s video to {duration:.3f} s needs a"
+            f"fit.max_retime: fitting the {video_end:.3f} s video to {target:.3f} s needs a"
             f" retime factor of {factor:.3f} ({(factor - 1) * 100:+.1f} %), beyond"
             f" ±{fit.max_retime * 100:g} %; use fit.picture freeze, loop or trim"
         )
-    return PicturePlan(how, duration, frames, fps, factor if how == "retime" else 1.0)
+    frames = max(1, round(target * fps))
+    duration = float(frames / fps)
+    factor = duration / video_end if how == "retime" else 1.0  # of whole frames: exact
+    return PicturePlan(how, duration, frames, fps, factor)
 
 
 def _output_length(fit: PictureFit, video_end: float, narration_end: float | None) -> float:
@@ -99,9 +100,7 @@ def _output_length(fit: PictureFit, video_end: float, narration_end: float | Non
 def _fps(video: VideoStreamInfo, video_end: float) -> Fraction:
     if video.fps:
         return video.fps.limit_denominator(_FPS_DENOMINATOR)
-    return Fraction(max(1, video.frames) / max(video_end, 1e-3)).limit_denominator(
-        _FPS_DENOMINATOR
-    )
+    return Fraction(max(1, video.frames) / max(video_end, 1e-3)).limit_denominator(_FPS_DENOMINATOR)
 
 
 def picture_arguments(
@@ -123,7 +122,9 @@ def picture_arguments(
     arguments = ["-loglevel", "error"]
     arguments += ["-stream_loop", "-1"] if plan.how == "loop" else []
     arguments += ["-i", str(video), "-i", str(audio)]
-    chain = [f"setpts=(PTS-STARTPTS)*{plan.factor:.9f}" if plan.factor != 1 else "setpts=PTS-STARTPTS"]
+    chain = [
+        f"setpts=(PTS-STARTPTS)*{plan.factor:.9f}" if plan.factor != 1 else "setpts=PTS-STARTPTS"
+    ]
     chain.append(f"fps=fps={plan.fps.numerator}/{plan.fps.denominator}")
     source = _MATRICES.get(stream.colorspace or 0, "bt709")
     chain.append(f"scale=in_color_matrix={source}:out_color_matrix=bt709:out_range=tv")

@@ -98,6 +98,14 @@ class VideoStreamInfo:
     rotation: int  # degrees the picture is turned counter-clockwise for display: 0/90/180/270
     colorspace: int | None  # the first frame's AVColorSpace (1: BT.709, 2: unspecified)
     extradata: bytes | None = field(default=None, repr=False)  # codec set-up, e.g. SPS/PPS
+    # Seconds from the file's start (its earliest stream) to this stream's first frame: MPEG-TS
+    # and edited MP4 files can start their sound before their picture.
+    start: float = 0.0
+
+    @property
+    def end(self) -> float:
+        """Seconds from the file's start to the end of the picture."""
+        return self.start + self.duration
 
     @property
     def display_size(self) -> tuple[int, int]:
@@ -201,7 +209,8 @@ def _describe(container: av.container.InputContainer, path: Path) -> MediaInfo:
             name = stream.codec_context.name
             raise RenderError(f"{path.name} has a video stream ({name}) but no frame decodes")
         frames = stream.frames or counts.get(stream.index, 0)
-        videos.append(_video_stream(stream, firsts[stream.index], frames, duration))
+        start = _start(stream, container.start_time)
+        videos.append(_video_stream(stream, firsts[stream.index], frames, duration, start))
     audios = tuple(
         AudioStreamInfo(
             index=s.index,
@@ -243,11 +252,17 @@ def _scan(
 
 
 def _video_stream(
-    stream: av.VideoStream, first: av.VideoFrame, frames: int, container_duration: float | None
+    stream: av.VideoStream,
+    first: av.VideoFrame,
+    frames: int,
+    container_duration: float | None,
+    start: float,
 ) -> VideoStreamInfo:
     ctx = stream.codec_context
     fps = _fraction(stream.average_rate) or _fraction(stream.guessed_rate)
-    duration = _seconds(stream.duration, stream.time_base) or container_duration
+    duration = _seconds(stream.duration, stream.time_base)
+    if duration is None and container_duration is not None:
+        duration = max(0.0, container_duration - start)  # the picture runs to the file's end
     if duration is None:
         duration = float(frames / fps) if fps else 0.0
     return VideoStreamInfo(
@@ -265,7 +280,14 @@ def _video_stream(
         rotation=round(first.rotation) % 360,  # PyAV: counter-clockwise, in ]-180, 180]
         colorspace=_int(first.colorspace),
         extradata=ctx.extradata,
+        start=start,
     )
+
+
+def _start(stream: av.VideoStream, file_start: int | None) -> float:
+    """Seconds from ``file_start`` (the container's, in AV_TIME_BASE units) to ``stream``'s."""
+    first = _seconds(stream.start_time, stream.time_base) or 0.0
+    return max(0.0, first - (file_start or 0) / av.time_base)
 
 
 def _fraction(value: Fraction | None) -> Fraction | None:

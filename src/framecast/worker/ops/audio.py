@@ -75,6 +75,8 @@ def _produce(
         "loudness": mixed.loudness,
         "av_end_diff_ms": round(float(mixed.av_end_diff_ms), 1),
     }
+    if mixed.warnings:
+        result["warnings"] = mixed.warnings
     uploaded = uploader.upload(item, output, result)
     log.info(
         "audio uploaded job_id=%s picture=%s duration=%.3f bytes=%s",
