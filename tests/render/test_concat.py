@@ -88,6 +88,25 @@ def level_planes(count: int, width: int = 160, height: int = 90) -> list[np.ndar
     return [np.full((height, width), 20 + 4 * k, np.uint8) for k in range(count)]
 
 
+def beep(at: float, seconds: float) -> str:
+    """lavfi audio: silence with a 0.1 s 1 kHz beep from ``at`` (sharp to the ms: 1 ms frames)."""
+    tone = f"sine=f=1000:r=48000:d={seconds}:samples_per_frame=48"
+    return f"{tone},volume='between(t,{at},{at + 0.1})':eval=frame"
+
+
+def beep_onsets(path: Path, count: int, period: float = 1.0, at: float = 0.5) -> list[float]:
+    """Where the beep of each ``period`` is heard, in seconds after the time it was meant for,
+    counting the decoded sound from its start as a player plays it."""
+    samples, rate = audio_samples(path)
+    loud = np.abs(samples[:, 0]) > 0.05
+    onsets = []
+    for k in range(count):
+        low = round((k * period + at - 0.3) * rate)
+        heard = np.flatnonzero(loud[low : low + round(0.6 * rate)])
+        onsets.append((low + heard[0]) / rate - k * period - at if heard.size else float("nan"))
+    return onsets
+
+
 # -- stream copy ---------------------------------------------------------------------------
 
 
@@ -157,6 +176,57 @@ def test_copy_keeps_audio_or_mutes_it(tmp_path: Path) -> None:
         False,
         False,
     )
+
+
+@pytest.fixture(scope="module")
+def beeping(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, ConcatResult]:
+    """Three copies of a 1 s clip with AAC sound that beeps at 0.5 s, joined in mode auto."""
+    folder = tmp_path_factory.mktemp("beeping")
+    clip = lavfi_clip(folder / "beep.mp4", "testsrc2=s=160x90:r=25", beep(0.5, 1.0))
+    output = folder / "joined.mp4"
+    return output, concatenate([ConcatInput(clip)] * 3, ConcatSpec(), output, CONFIG)
+
+
+def test_copy_keeps_each_clips_sound_under_its_picture(
+    beeping: tuple[Path, ConcatResult],
+) -> None:
+    output, result = beeping
+    assert result.mode == "copy"
+    # Copied AAC packets would repeat each file's encoder delay: ~24 ms later at every cut.
+    assert beep_onsets(output, 3) == pytest.approx([0.0] * 3, abs=0.002)
+
+
+def test_copy_with_sound_starts_the_picture_at_zero(beeping: tuple[Path, ConcatResult]) -> None:
+    assert packet_times(beeping[0]) == [Fraction(k, 25) for k in range(75)]
+
+
+def test_copy_holds_no_frame_where_a_sound_outlasts_its_picture(tmp_path: Path) -> None:
+    clip = tmp_path / "long_sound.mp4"
+    ffmpeg(
+        *("-f", "lavfi", "-i", "testsrc2=s=160x90:r=25:d=1", "-f", "lavfi", "-i", "sine=d=1.5"),
+        *("-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac"),
+        *("-y", str(clip)),
+    )
+    output = tmp_path / "joined.mp4"
+    result = concatenate([ConcatInput(clip)] * 3, ConcatSpec(), output, CONFIG)
+    assert (result.mode, result.cuts, result.duration) == ("copy", [0.0, 1.0, 2.0], 3.0)
+    assert packet_times(output) == [Fraction(k, 25) for k in range(75)]
+    sound = probe_media(output).audio
+    assert sound is not None and sound.duration == pytest.approx(3.0, abs=1 / 25)
+
+
+def test_copy_joins_pictures_whatever_their_sound(tmp_path: Path) -> None:
+    picture = lavfi_clip(tmp_path / "silent.mp4", "testsrc2=s=160x90:r=25")
+    mono = tmp_path / "mono.mp4"
+    ffmpeg(
+        *("-i", str(picture), "-f", "lavfi", "-i", "sine=r=8000:d=1", "-c:v", "copy"),
+        *("-c:a", "aac", "-ac", "1", "-y", str(mono)),
+    )
+    output = tmp_path / "joined.mp4"
+    result = concatenate([ConcatInput(mono), ConcatInput(picture)], ConcatSpec(), output, CONFIG)
+    sound = probe_media(output).audio
+    assert (result.mode, result.has_audio) == ("copy", True)
+    assert sound is not None and (sound.sample_rate, sound.channels) == (48000, 2)
 
 
 def test_mode_copy_names_the_first_difference(same_clips: list[Path], tmp_path: Path) -> None:
@@ -295,6 +365,39 @@ def test_trims_pick_the_frames_asked_for(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("trim_start", "shown"),
+    [(0.5 + 1 / 48, range(12, 24)), (0.97, [23])],  # mid-frame 12; inside the last frame
+)
+def test_a_trim_starts_with_the_frame_shown_at_that_time(
+    tmp_path: Path, trim_start: float, shown: range | list[int]
+) -> None:
+    clip = encoded_clip(tmp_path / "levels.mp4", level_planes(24), 24.0)
+    output = tmp_path / "trimmed.mp4"
+    concatenate([ConcatInput(clip, trim_start=trim_start)], ConcatSpec(), output, CONFIG)
+    levels = [float(frame[:90].mean()) for frame in frames_of(output)]
+    assert levels == pytest.approx([20 + 4 * k for k in shown], abs=1.5)
+
+
+@pytest.mark.parametrize("transfer", ["arib-std-b67", "smpte2084", "bt2020-10"])  # HLG, PQ, SDR
+def test_bt2020_and_hdr_clips_keep_their_colours(tmp_path: Path, transfer: str) -> None:
+    clip = tmp_path / f"{transfer}.mp4"  # 10-bit BT.2020 as phones record it; 4:4:4, odd size
+    tags = f"colorprim=bt2020:transfer={transfer}:colormatrix=bt2020nc"
+    ffmpeg(
+        *("-f", "lavfi", "-i", "color=c=0xC03020:s=63x35:r=25:d=0.2,format=gbrpf32le"),
+        *(
+            "-vf",
+            f"zscale=tin=bt709:pin=bt709:min=bt709:rin=full:t={transfer}:p=bt2020"
+            ":m=bt2020nc:r=tv,format=yuv444p10le",
+        ),
+        *("-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv444p10le"),
+        *("-x264-params", tags, "-y", str(clip)),
+    )
+    output = tmp_path / "joined.mp4"
+    concatenate([ConcatInput(clip)], ConcatSpec(mode="reencode"), output, CONFIG)
+    assert rgb_frames(output)[0].mean(axis=(0, 1)) == pytest.approx((192, 48, 32), abs=8)
+
+
+@pytest.mark.parametrize(
     ("fit", "side"),
     [("cover", (235, 255)), ("contain", (0, 20)), ("blur", (100, 180))],  # white × 0.55: 140
 )
@@ -316,6 +419,113 @@ def test_many_inputs_with_cuts_and_transitions_add_up(tmp_path: Path) -> None:
     overlaps = sum(3 for i in range(1, 40) if i % 3)
     assert len(frames_of(tmp_path / "many.mp4")) == 40 * 12 - overlaps
     assert result.cuts[4] == pytest.approx((4 * 12 - 3 * 3) / 24)
+
+
+@pytest.fixture(scope="module")
+def reordered(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """One picture muxed twice with sound: video then audio, and audio then video."""
+    folder = tmp_path_factory.mktemp("reordered")
+    picture = lavfi_clip(folder / "p.mp4", "testsrc2=s=160x90:r=25")
+    clips = []
+    for name, maps in (("va.mp4", ("0:v", "1:a")), ("av.mp4", ("1:a", "0:v"))):
+        ffmpeg(
+            *("-i", str(picture), "-f", "lavfi", "-i", "sine=d=1"),
+            *("-map", maps[0], "-map", maps[1], "-c:v", "copy", "-c:a", "aac"),
+            *("-y", str(folder / name)),
+        )
+        clips.append(folder / name)
+    return clips
+
+
+def test_clips_with_their_streams_in_another_order_are_reencoded(
+    reordered: list[Path], tmp_path: Path
+) -> None:
+    output = tmp_path / "joined.mp4"
+    inputs = [ConcatInput(p) for p in reordered]
+    result = concatenate(inputs, ConcatSpec(audio="mute"), output, CONFIG)
+    assert (result.mode, len(frames_of(output))) == ("reencode", 50)
+
+
+def test_mode_copy_names_streams_in_another_order(reordered: list[Path], tmp_path: Path) -> None:
+    inputs = [ConcatInput(p) for p in reordered]
+    with pytest.raises(RenderError) as error:
+        concatenate(inputs, ConcatSpec(mode="copy"), tmp_path / "o.mp4", CONFIG)
+    assert error.value.message == (
+        "mode copy: videos[1] differs from videos[0] in the index of its video stream (1, not 0);"
+        " use mode auto or reencode"
+    )
+
+
+def test_a_clip_without_the_frames_its_rate_says_is_not_copied(tmp_path: Path) -> None:
+    clip = tmp_path / "dropped.mkv"  # Matroska says 25 fps; two frames in three are missing
+    ffmpeg(
+        *("-f", "lavfi", "-i", "testsrc2=s=160x90:r=25:d=1", "-vf", "select='not(mod(n,3))'"),
+        *("-fps_mode", "passthrough", "-c:v", "libx264", "-preset", "ultrafast"),
+        *("-pix_fmt", "yuv420p", "-y", str(clip)),
+    )
+    output = tmp_path / "joined.mp4"
+    result = concatenate([ConcatInput(clip)] * 2, ConcatSpec(), output, CONFIG)
+    assert result.mode == "reencode"
+    assert set(np.diff(packet_times(output))) == {Fraction(1, 25)}
+
+
+# -- sound and picture in time ---------------------------------------------------------------
+
+
+def test_a_sound_that_starts_after_the_picture_stays_in_place(tmp_path: Path) -> None:
+    clip = tmp_path / "late_sound.mp4"  # the sound starts at 0.2 s and beeps 0.3 s later
+    ffmpeg(
+        *("-f", "lavfi", "-i", "testsrc2=s=160x90:r=25:d=1"),
+        *("-itsoffset", "0.2", "-f", "lavfi", "-i", beep(0.3, 0.8)),
+        *("-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac"),
+        *("-y", str(clip)),
+    )
+    output = tmp_path / "joined.mp4"
+    concatenate([ConcatInput(clip)] * 2, ConcatSpec(mode="reencode"), output, CONFIG)
+    assert beep_onsets(output, 2) == pytest.approx([0.0, 0.0], abs=0.002)  # 0.2 + 0.3 s
+
+
+def test_a_picture_that_starts_after_its_sound_keeps_all_its_frames(tmp_path: Path) -> None:
+    picture = encoded_clip(tmp_path / "levels.mp4", level_planes(25), 25.0)
+    clip = tmp_path / "late_picture.mp4"  # 0.5 s of sound, then the picture starts
+    ffmpeg(
+        *("-itsoffset", "0.5", "-i", str(picture), "-f", "lavfi", "-i", "sine=d=1.5"),
+        *("-c:v", "copy", "-c:a", "aac", "-y", str(clip)),
+    )
+    output = tmp_path / "joined.mp4"
+    result = concatenate([ConcatInput(clip)], ConcatSpec(mode="reencode"), output, CONFIG)
+    levels = [float(frame[:90].mean()) for frame in frames_of(output)]
+    assert (result.duration, len(levels)) == (1.0, 25)
+    assert levels == pytest.approx([20 + 4 * k for k in range(25)], abs=1.5)
+
+
+def test_a_picture_that_starts_after_its_sound_is_not_copied(tmp_path: Path) -> None:
+    clip = tmp_path / "camera.ts"  # MPEG-TS: the picture starts a frame after the sound
+    ffmpeg(
+        *("-f", "lavfi", "-i", "testsrc2=s=160x90:r=25:d=1", "-f", "lavfi", "-i", "sine=d=1"),
+        *("-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac"),
+        *("-y", str(clip)),
+    )
+    output = tmp_path / "joined.mp4"
+    result = concatenate([ConcatInput(clip)] * 2, ConcatSpec(), output, CONFIG)
+    assert result.mode == "reencode"
+    assert packet_times(output) == [Fraction(k, 25) for k in range(50)]
+    with pytest.raises(RenderError, match=r"videos\[0\]'s picture starts \d+ ms into the file"):
+        concatenate([ConcatInput(clip)] * 2, ConcatSpec(mode="copy"), output, CONFIG)
+
+
+@pytest.mark.parametrize(
+    ("asked", "rate"), [(29.97, Fraction(30000, 1001)), (23.976, Fraction(24000, 1001))]
+)
+def test_an_ntsc_rate_asked_as_a_decimal_is_the_exact_ntsc_rate(
+    tmp_path: Path, asked: float, rate: Fraction
+) -> None:
+    clip = lavfi_clip(tmp_path / "ntsc.mp4", f"testsrc2=s=160x90:r={rate}", seconds=1.0)
+    output = tmp_path / "joined.mp4"
+    spec = ConcatSpec(fps=asked, mode="reencode")
+    result = concatenate([ConcatInput(clip)], spec, output, CONFIG)
+    assert result.fps == float(rate)
+    assert set(np.diff(packet_times(output))) == {1 / rate}
 
 
 # -- errors ----------------------------------------------------------------------------------

@@ -68,6 +68,16 @@ def test_rotation_and_sample_aspect_ratio_give_the_shown_size(tmp_path: Path) ->
     assert anamorphic.display_size == (427, 180)
 
 
+@pytest.mark.parametrize("suffix", [".mp4", ".mkv"])  # MKV keeps no stream durations
+def test_a_picture_that_starts_after_its_sound_says_when(tmp_path: Path, suffix: str) -> None:
+    late = ["-itsoffset", "0.5", "-i", str(clip(tmp_path / "v.mp4")), "-f", "lavfi", "-i", "sine"]
+    path = ffmpeg(tmp_path / f"late{suffix}", *late, "-c:v", "copy", "-c:a", "aac", "-t", "1.5")
+    video = probe_media(path).video
+    on_time = probe_media(tmp_path / "v.mp4").video
+    assert video is not None and on_time is not None and on_time.start == 0
+    assert (video.start, video.duration) == pytest.approx((0.5, 1.0), abs=0.03)
+
+
 def test_an_image_is_media_but_not_a_video(tmp_path: Path) -> None:
     photo = ffmpeg(tmp_path / "p.jpg", "-f", "lavfi", "-i", "color=red:s=64x48", "-frames:v", "1")
     info = probe_media(photo)

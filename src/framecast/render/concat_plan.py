@@ -1,4 +1,5 @@
-"""The arithmetic of a re-encoded concatenation: where every input lies in the output.
+"""The arithmetic of a re-encoded concatenation: the output's size and rate, and where every
+input lies in it.
 
 Everything is counted in frames of the output's rate ``fps``. Input ``i`` lasts exactly
 ``n_i = round(length_i × fps)`` frames (its length after trims), and a transition of ``d``
@@ -7,12 +8,14 @@ input ``i`` starts at frame ``c_i = c_{i−1} + n_{i−1} − t_i`` and the outp
 ``Σ n_i − Σ t_i`` frames. The audio follows the same frames: the output's sample ``A(f)`` at
 frame ``f`` is ``round(f × 48000 / fps)``, input ``i``'s audio runs from ``A(c_i)`` to
 ``A(c_i + n_i)``, and each crossfade is the overlap of two of those ranges, so the audio lines
-up with the picture at every cut, however many there are, with no drift. The filter graph that
-does it is in :mod:`framecast.render.concat_graph`.
+up with the picture at every cut, however many there are, with no drift. An input's time
+starts at its first frame: sound before the picture (MPEG-TS, edited MP4) is left out. The filter
+graph that does it is in :mod:`framecast.render.concat_graph`.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -24,13 +27,31 @@ from framecast.render.probe import MediaInfo, VideoStreamInfo
 __all__ = [
     "SAMPLE_RATE",
     "ConcatInput",
+    "ConcatSpec",
     "Segment",
     "Timeline",
     "Transition",
+    "output_fps",
+    "output_size",
     "plan_timeline",
+    "requested_rate",
 ]
 
 SAMPLE_RATE = 48000
+_SEEK_MARGIN = 0.0005  # seconds: a seek in µs may land after a frame's exact time
+_FPS_DENOMINATOR = 1001  # a rate as a fraction: 12.5 → 25/2
+
+
+@dataclass(frozen=True)
+class ConcatSpec:
+    """The output: size and rate (None: the first input's), fit, audio and join mode."""
+
+    width: int | None = None
+    height: int | None = None
+    fps: float | None = None
+    fit: str = "cover"
+    audio: str = "keep"  # keep | mute
+    mode: str = "auto"  # auto: copy when the inputs allow it | copy | reencode
 
 
 @dataclass(frozen=True)
@@ -56,7 +77,7 @@ class ConcatInput:
 class Segment:
     """One input's place in the output, in output frames."""
 
-    start: float  # seconds into the input where the segment begins
+    start: float  # seconds into the input file (from its earliest stream) where it begins
     length: float | None  # seconds read from there; None: to the input's end
     frames: int  # n_i
     first: int  # the output frame where it begins: c_i
@@ -65,6 +86,8 @@ class Segment:
     video: int  # the input's video stream (its index in the file)
     audio: int | None  # the input's audio stream; None: it has none
     colorspace: int | None  # the input's AVColorSpace
+    primaries: int | None  # its AVColorPrimaries
+    transfer: int | None  # its AVColorTransferCharacteristic
 
     @property
     def end(self) -> int:
@@ -127,11 +150,53 @@ def plan_timeline(inputs: list[ConcatInput], media: list[MediaInfo], fps: Fracti
         audio = info.audio.index if info.audio else None
         segments.append(
             Segment(
-                start, length, frames, first, overlap, name, video.index, audio, video.colorspace
+                _seek(video, start),
+                length,
+                frames,
+                first,
+                overlap,
+                name,
+                video.index,
+                audio,
+                video.colorspace,
+                video.primaries,
+                video.transfer,
             )
         )
         first += frames
     return Timeline(fps, tuple(segments))
+
+
+def output_size(spec: ConcatSpec, first: VideoStreamInfo) -> tuple[int, int]:
+    """The asked size, else the first input's shape at the asked width or height, else its
+    own size; even either way (yuv420p)."""
+    shown_width, shown_height = first.display_size
+    width, height = float(shown_width), float(shown_height)
+    if spec.width and spec.height:
+        width, height = spec.width, spec.height
+    elif spec.width:
+        width, height = spec.width, spec.width * height / width
+    elif spec.height:
+        width, height = spec.height * width / height, spec.height
+    return _even(width), _even(height)
+
+
+def output_fps(spec: ConcatSpec, first: VideoStreamInfo) -> Fraction:
+    """The asked rate, else the first input's."""
+    if spec.fps is not None:
+        return requested_rate(spec.fps)
+    assert first.fps is not None  # checked when the inputs were probed
+    return first.fps.limit_denominator(_FPS_DENOMINATOR)
+
+
+def requested_rate(fps: float) -> Fraction:
+    """A requested rate as a fraction; 23.976, 29.97, 59.94… as the NTSC rates they stand for
+    (24000/1001…), which the videos they come from have: 2997/100 would drop a frame of those
+    every 33 s."""
+    ntsc = fps * 1001 / 1000
+    if abs(ntsc - round(ntsc)) < 1e-3 < abs(fps - round(fps)):
+        return Fraction(round(ntsc) * 1000, 1001)
+    return Fraction(fps).limit_denominator(_FPS_DENOMINATOR)
 
 
 def _trims(i: int, item: ConcatInput, video: VideoStreamInfo) -> tuple[float, float]:
@@ -148,6 +213,15 @@ def _trims(i: int, item: ConcatInput, video: VideoStreamInfo) -> tuple[float, fl
             f"videos[{i}].trim_end ({_s(end)}) must be after trim_start ({_s(start)})"
         )
     return start, video.duration if end is None else min(end, video.duration)
+
+
+def _seek(video: VideoStreamInfo, start: float) -> float:
+    """Where ffmpeg seeks (``-ss``, from the file's start) for a segment that starts ``start``
+    seconds after the first frame: where the frame shown then starts, a hair early, since ``-ss``
+    drops every frame that starts before it (a trim inside the last frame would keep none)."""
+    shown = math.floor(start * video.fps + 1e-6) / video.fps if video.fps else start
+    seek = video.start + float(shown)
+    return max(0.0, seek - _SEEK_MARGIN) if seek else 0.0
 
 
 def _transition(i: int, transition: Transition | None, fps: Fraction) -> tuple[int, str | None]:
@@ -168,3 +242,7 @@ def _transition(i: int, transition: Transition | None, fps: Fraction) -> tuple[i
 
 def _s(seconds: float | Fraction) -> str:
     return f"{float(seconds):.3f}".rstrip("0").rstrip(".") + " s"
+
+
+def _even(value: float) -> int:
+    return max(2, 2 * round(value / 2))

@@ -98,14 +98,11 @@ class VideoStreamInfo:
     rotation: int  # degrees the picture is turned counter-clockwise for display: 0/90/180/270
     colorspace: int | None  # the first frame's AVColorSpace (1: BT.709, 2: unspecified)
     extradata: bytes | None = field(default=None, repr=False)  # codec set-up, e.g. SPS/PPS
+    primaries: int | None = None  # the first frame's AVColorPrimaries (9: BT.2020)
+    transfer: int | None = None  # its AVColorTransferCharacteristic (16: PQ, 18: HLG)
     # Seconds from the file's start (its earliest stream) to this stream's first frame: MPEG-TS
     # and edited MP4 files can start their sound before their picture.
     start: float = 0.0
-
-    @property
-    def end(self) -> float:
-        """Seconds from the file's start to the end of the picture."""
-        return self.start + self.duration
 
     @property
     def display_size(self) -> tuple[int, int]:
@@ -280,6 +277,8 @@ def _video_stream(
         rotation=round(first.rotation) % 360,  # PyAV: counter-clockwise, in ]-180, 180]
         colorspace=_int(first.colorspace),
         extradata=ctx.extradata,
+        primaries=_int(getattr(first, "color_primaries", None)),
+        transfer=_int(getattr(first, "color_trc", None)),
         start=start,
     )
 

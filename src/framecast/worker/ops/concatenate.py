@@ -75,7 +75,7 @@ def _produce(
         "duration": round(float(joined.duration), 3),
         "width": joined.width,
         "height": joined.height,
-        "fps": joined.fps,
+        "fps": round(float(joined.fps), 3),
         "mode": joined.mode,
         "cuts": [round(float(cut), 3) for cut in joined.cuts],
     }

@@ -1,0 +1,155 @@
+"""The ``-filter_complex`` of a concatenation: every input fitted to the output frame and rate,
+its sound cut or padded to its picture's length, and all of them joined, with transitions.
+
+The numbers (frames, samples, overlaps) come from :mod:`framecast.render.concat_plan`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from fractions import Fraction
+
+from framecast.render.concat_plan import SAMPLE_RATE, Segment, Timeline
+
+__all__ = ["audio_graph", "filter_graph"]
+
+# The blurred fill, as img2vid's (render/compose.py): made this many times smaller than the
+# frame, darkened, blurred there and scaled back up, so its cost stays a few percent of a frame.
+_FILL_SHRINK = 8
+_FILL_SIGMA = 3.0
+_FILL_DARKEN = 0.55
+_BT709 = "color_primaries=bt709:color_trc=bt709:colorspace=bt709:range=tv"
+# AVColorSpace values swscale converts from; anything else (unspecified above all) is taken
+# as BT.709 and left as it is, as the frame pipeline does for its raw frames.
+_MATRICES = {4: "fcc", 5: "bt470", 6: "smpte170m", 7: "smpte240m", 9: "bt2020"}
+# BT.2020 primaries (9) or an HDR transfer (16: PQ, 18: HLG: phones record it) need more than a
+# matrix: zimg converts transfer and primaries to BT.709 too (light above SDR white is clipped),
+# to 4:4:4, as zimg refuses to subsample an odd size (scale does it after).
+_WIDE_PRIMARIES, _HDR_TRANSFERS = 9, (16, 18)
+_TO_BT709 = "zscale=t=bt709:p=bt709:m=bt709:r=tv,format=yuv444p10le"
+
+
+def filter_graph(
+    timeline: Timeline, width: int, height: int, fit: str, audio: bool
+) -> tuple[str, str, str]:
+    """The ``-filter_complex`` of ``timeline`` (segment ``i`` is ffmpeg's input ``i``), one
+    statement a line, and the labels of its video and audio outputs."""
+    lines: list[str] = []
+    for i, segment in enumerate(timeline.segments):
+        lines += _video_chain(i, segment, timeline.fps, width, height, fit)
+        if audio:
+            samples = timeline.sample(segment.end) - timeline.sample(segment.first)
+            lines.append(_audio_chain(i, segment.audio, samples))
+    video, sound = _join(lines, timeline, 0, len(timeline.segments), audio)
+    return ";\n".join(lines) + "\n", f"[{video}]", f"[{sound}]"
+
+
+def audio_graph(streams: Sequence[int | None], samples: Sequence[int]) -> tuple[str, str]:
+    """The sound alone, for a picture joined by stream copy: input ``i``'s audio stream
+    ``streams[i]`` (None: silence) made exactly ``samples[i]`` long, the parts joined end to
+    end; the graph and the label of its output."""
+    lines = [
+        _audio_chain(i, stream, count)
+        for i, (stream, count) in enumerate(zip(streams, samples, strict=True))
+    ]
+    pads = "".join(f"[a{i}]" for i in range(len(lines)))
+    lines.append(f"{pads}concat=n={len(lines)}:v=0:a=1[sound]")
+    return ";\n".join(lines) + "\n", "[sound]"
+
+
+def _video_chain(
+    i: int, segment: Segment, fps: Fraction, width: int, height: int, fit: str
+) -> list[str]:
+    # fps first, so frames that are dropped are never scaled; start_time=0 fills from the
+    # first frame if the video starts after its container. tpad + trim make the count exact
+    # whatever the source's rounding.
+    head = f"[{i}:{segment.video}]fps=fps={_q(fps)}:start_time=0"
+    tail = f"setsar=1,setparams={_BT709},tpad=stop_mode=clone:stop={segment.frames}"
+    tail += f",trim=end_frame={segment.frames}[v{i}]"
+    colorspace = segment.colorspace
+    if segment.primaries == _WIDE_PRIMARIES or segment.transfer in _HDR_TRANSFERS:
+        head, colorspace = f"{head},{_TO_BT709}", 1
+    colour = _colour(colorspace)
+    contain = f"scale=w={width}:h={height}:force_original_aspect_ratio=decrease"
+    contain += f":force_divisible_by=2:reset_sar=1:{colour},format=yuv420p"
+    if fit == "cover":
+        cover = f"scale=w={width}:h={height}:force_original_aspect_ratio=increase:reset_sar=1"
+        return [f"{head},{cover}:{colour},format=yuv420p,crop={width}:{height},{tail}"]
+    if fit == "contain":
+        return [f"{head},{contain},pad={width}:{height}:-1:-1:color=black,{tail}"]
+    small_w, small_h = _even(width / _FILL_SHRINK), _even(height / _FILL_SHRINK)
+    keep = 1 - _FILL_DARKEN
+    darken = f"lutyuv=y=val-(val-16)*{keep:g}:u=val-(val-128)*{keep:g}:v=val-(val-128)*{keep:g}"
+    return [
+        f"{head},split=2[bg{i}][fg{i}]",
+        f"[bg{i}]scale=w={small_w}:h={small_h}:force_original_aspect_ratio=increase:reset_sar=1"
+        f":flags=area:{colour},format=yuv420p,crop={small_w}:{small_h},{darken}"
+        f",gblur=sigma={_FILL_SIGMA:g},scale={width}:{height}:flags=bilinear[fill{i}]",
+        f"[fg{i}]{contain}[slot{i}]",
+        f"[fill{i}][slot{i}]overlay=x=trunc((W-w)/4)*2:y=trunc((H-h)/4)*2,{tail}",
+    ]
+
+
+def _colour(colorspace: int | None) -> str:
+    source = _MATRICES.get(colorspace or 0, "bt709")
+    return f"in_color_matrix={source}:out_color_matrix=bt709:out_range=tv"
+
+
+def _audio_chain(i: int, stream: int | None, samples: int) -> str:
+    """Input ``i``'s audio stream ``stream`` (None: silence), exactly ``samples`` long."""
+    layout = f"sample_fmts=fltp:sample_rates={SAMPLE_RATE}:channel_layouts=stereo"
+    if stream is not None:
+        # Placed by its timestamps from the input's start (first_pts=0: a sound that starts
+        # after the picture is preceded by silence, not pulled early), then padded or cut to
+        # the segment's length, so audio and video end together.
+        head = f"[{i}:{stream}]aresample={SAMPLE_RATE}:async=1:first_pts=0,aformat={layout}"
+        head += f",apad=whole_len={samples}"
+    else:
+        head = f"anullsrc=r={SAMPLE_RATE}:cl=stereo,aformat={layout}"
+    return f"{head},atrim=end_sample={samples},asetpts=N/SR/TB[a{i}]"
+
+
+def _join(
+    lines: list[str], timeline: Timeline, first: int, end: int, audio: bool
+) -> tuple[str, str]:
+    """Join segments ``first`` to ``end`` (excluded) as a balanced tree of two-input joins,
+    log2(N) deep (a chain would pass the first segment's frames through every later join);
+    the labels of the joined video and audio."""
+    if end - first == 1:
+        return f"v{first}", f"a{first}"
+    middle = (first + end) // 2
+    left = _join(lines, timeline, first, middle, audio)
+    right = _join(lines, timeline, middle, end, audio)
+    segments, fps = timeline.segments, timeline.fps
+    entering = segments[middle]
+    video, sound = f"v{first}_{end}", f"a{first}_{end}"
+    if not entering.overlap:
+        pads = [left[0], left[1], right[0], right[1]] if audio else [left[0], right[0]]
+        outputs = f"[{video}c][{sound}]" if audio else f"[{video}c]"
+        lines.append("".join(f"[{p}]" for p in pads) + f"concat=n=2:v=1:a={int(audio)}{outputs}")
+        # concat's time base need not be 1/fps, which xfade requires of both its inputs.
+        lines.append(f"[{video}c]settb={_q(1 / fps)}[{video}]")
+        return video, sound
+    # The right side enters where the left side's last frames overlap it.
+    offset = (entering.first - segments[first].first) / fps
+    lines.append(
+        f"[{left[0]}][{right[0]}]xfade=transition={entering.transition}"
+        f":duration={_seconds(entering.overlap / fps)}:offset={_seconds(offset)}[{video}]"
+    )
+    if audio:
+        samples = timeline.sample(segments[middle - 1].end) - timeline.sample(entering.first)
+        lines.append(f"[{left[1]}][{right[1]}]acrossfade=ns={samples}:c1=tri:c2=tri[{sound}]")
+    return video, sound
+
+
+def _q(value: Fraction) -> str:
+    return f"{value.numerator}/{value.denominator}"
+
+
+def _seconds(value: Fraction) -> str:
+    # xfade reads microseconds and rounds them to its time base (1/fps): exact frames.
+    return f"{float(value):.6f}"
+
+
+def _even(value: float, least: int = 2) -> int:
+    return max(least, 2 * round(value / 2))
