@@ -7,7 +7,12 @@ import httpx
 import pytest
 
 from framecast.errors import FetchError
-from framecast.public_http import PublicAsyncTransport, PublicTransport, public_addresses
+from framecast.public_http import (
+    PublicAsyncTransport,
+    PublicTransport,
+    public_addresses,
+    trusting,
+)
 from tests.support.http_server import MediaServer
 
 
@@ -167,3 +172,15 @@ def test_public_addresses_are_accepted(host: str) -> None:
 def test_a_host_that_does_not_resolve_is_named() -> None:
     with pytest.raises(FetchError, match=r"could not resolve host nonexistent\.invalid"):
         public_addresses("nonexistent.invalid", 80)
+
+
+def test_trusting_reaches_only_the_services_own_host_and_port() -> None:
+    resolve = trusting("http://127.0.0.1:3000/upload/job")
+    assert resolve("127.0.0.1", 3000) == ["127.0.0.1"]
+    for host, port in (("127.0.0.1", 3001), ("localhost", 3000), ("10.0.0.1", 3000)):
+        with pytest.raises(FetchError, match="not a public address"):
+            resolve(host, port)
+
+
+def test_trusting_takes_the_schemes_default_port() -> None:
+    assert trusting("https://[::1]/upload/job")("::1", 443) == ["::1"]

@@ -26,9 +26,11 @@ __all__ = [
     "PublicAsyncTransport",
     "PublicTransport",
     "Resolver",
+    "any_addresses",
     "is_public_address",
     "literal_address",
     "public_addresses",
+    "trusting",
 ]
 
 # host, port → the addresses to connect to (raising FetchError to refuse the host).
@@ -40,6 +42,19 @@ _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 def public_addresses(host: str, port: int) -> list[str]:
     """The addresses ``host`` resolves to; ``FetchError`` unless every one is public."""
+    addresses = any_addresses(host, port)
+    for text in addresses:
+        address = _address(text)
+        if not is_public_address(address):
+            raise FetchError(
+                f"host {host.strip('[]')} resolves to {address}, which is not a public address;"
+                " set FETCH_ALLOW_PRIVATE=true to allow private and local addresses"
+            )
+    return addresses
+
+
+def any_addresses(host: str, port: int) -> list[str]:
+    """The addresses ``host`` resolves to, whatever they are (``FetchError`` if none)."""
     host = host.strip("[]")  # an IPv6 literal may arrive still bracketed
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
@@ -49,15 +64,25 @@ def public_addresses(host: str, port: int) -> list[str]:
     addresses: list[str] = []
     for info in infos:
         text = str(info[4][0])
-        address = _address(text)
-        if not is_public_address(address):
-            raise FetchError(
-                f"host {host} resolves to {address}, which is not a public address; "
-                "set FETCH_ALLOW_PRIVATE=true to allow private and local addresses"
-            )
         if text not in addresses:
             addresses.append(text)
     return addresses
+
+
+def trusting(url: str, resolve: Resolver = public_addresses) -> Resolver:
+    """``resolve``, except for the host and port of ``url``, reached wherever they are: this
+    service's own API (the operator's setting, not a user's URL), so a job can take the
+    results of earlier jobs as its inputs even on a private or loopback address."""
+    own = httpx.URL(url)
+    own_host = (own.host or "").lower()
+    own_port = own.port or (443 if own.scheme == "https" else 80)
+
+    def resolver(host: str, port: int) -> list[str]:
+        if host.strip("[]").lower() == own_host and port == own_port:
+            return any_addresses(host, port)
+        return resolve(host, port)
+
+    return resolver
 
 
 def literal_address(host: str) -> IPAddress | None:

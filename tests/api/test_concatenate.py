@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 from typing import Any
 
@@ -136,3 +137,34 @@ def test_a_video_url_serving_a_web_page_fails_the_job_naming_it(
     (failed,) = response.json()["failed"]
     assert failed["error"].startswith("videos[1].video_url: video download failed")
     assert "not a video" in failed["error"]
+
+
+def test_results_of_this_service_are_inputs_even_where_private_addresses_are_refused(
+    start_service, media_server: MediaServer, tmp_path: Path
+) -> None:
+    # The default: FETCH_ALLOW_PRIVATE off. The service's own /output/ paths (what a job
+    # answers without PUBLIC_BASE_URL) are still inputs; another loopback server is not.
+    service = start_service(FETCH_ALLOW_PRIVATE="false")
+    paths = []
+    with service.client() as client:
+        for name in ("a", "b"):
+            clip = lavfi_clip(tmp_path / f"{name}.mp4", seconds=0.5)
+            body = {"id": name, "video_base64": base64.b64encode(clip.read_bytes()).decode()}
+            stored = client.post("/upload/video", json=body)
+            assert stored.status_code == 200, stored.text
+            paths.append(stored.json()["video_url"])
+        assert all(path.startswith("/output/") for path in paths)
+        joined = client.post(
+            "/video/concatenate", json={"videos": [{"video_url": path} for path in paths]}
+        )
+        other = serve_clip(media_server, tmp_path, "c.mp4", seconds=0.5)
+        refused = client.post(
+            "/video/concatenate",
+            json={"videos": [{"video_url": paths[0]}, {"video_url": other}]},
+        )
+    assert joined.status_code == 200, joined.text
+    assert (joined.json()["mode"], joined.json()["cuts"]) == ("copy", [0.0, 0.5])
+    assert refused.status_code == 422, refused.text
+    (failed,) = refused.json()["failed"]
+    assert failed["error"].startswith("videos[1].video_url:")
+    assert "not a public address" in failed["error"]

@@ -21,7 +21,7 @@ from framecast.contracts.fields import (
     OriginalAudio,
     PictureFit,
 )
-from framecast.contracts.plan import NewItem, Plan, WorkItem, checked_url
+from framecast.contracts.plan import NewItem, Plan, WorkItem, media_url
 from framecast.contracts.upload_target import ApiUpload
 from framecast.contracts.vocab import LOUDNESS_PRESETS
 from framecast.errors import InputError
@@ -156,9 +156,13 @@ class AudioPublic(JobResult):
 
 def plan_audio(body: AudioCreate, settings: Settings) -> Plan:
     """One item: the video and its tracks, after the rules that span fields."""
-    tracks = checked_tracks(body, checked_url)
+
+    def checked(url: str, field: str) -> str:
+        return media_url(url, field, settings)
+
+    tracks = checked_tracks(body, checked)
     source = {
-        "video_url": checked_url(body.video_url, "video_url"),
+        "video_url": checked(body.video_url, "video_url"),
         "tracks": [t.model_dump(exclude_none=True) for t in tracks],
     }
     options = audio_options(body).model_dump(exclude_none=True)

@@ -10,7 +10,7 @@ from pydantic import Field
 from framecast.config import Settings
 from framecast.contracts.envelope import JobEnvelope, JobResult
 from framecast.contracts.fields import ConcatAudio, ConcatMode, FitName, Frozen, TransitionName
-from framecast.contracts.plan import NewItem, Plan, WorkItem, checked_url
+from framecast.contracts.plan import NewItem, Plan, WorkItem, media_url
 from framecast.contracts.render import FrameSize
 from framecast.contracts.upload_target import ApiUpload
 from framecast.errors import InputError
@@ -90,7 +90,7 @@ class ConcatenateJob(Frozen):
 
 def plan_concatenate(body: ConcatenateCreate, settings: Settings) -> Plan:
     """One item holding the videos, each with the transition into it resolved."""
-    videos = concat_inputs(body, checked_url)
+    videos = concat_inputs(body, lambda url, field: media_url(url, field, settings))
     return Plan(
         [NewItem(body.id, {"videos": videos})],
         concat_options(body).model_dump(exclude_none=True),

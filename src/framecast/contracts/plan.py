@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import Field
 
+from framecast.config import Settings
 from framecast.contracts.fields import Frozen
 from framecast.errors import InputError
 from framecast.worker.urls import normalize_url
@@ -47,6 +48,17 @@ def checked_url(url: str, field: str) -> str:
         return normalize_url(url)
     except InputError as exc:
         raise InputError(f"{field}: {exc.message}") from exc
+
+
+OWN_OUTPUT = "/output/"  # where this service serves results, as img2vid answers without a base
+
+
+def media_url(url: str, field: str, settings: Settings) -> str:
+    """``url`` normalised; a path of this service's own results (``/output/…``, the answer
+    of an earlier job without PUBLIC_BASE_URL) becomes the address workers reach the API at."""
+    if url.startswith(OWN_OUTPUT):
+        url = settings.worker_upload_base_url.rstrip("/") + url
+    return checked_url(url, field)
 
 
 def frames_allowance(frames: float, width: int, height: int) -> float:

@@ -1,11 +1,16 @@
 """The mix as one ffmpeg filter graph: every track placed on the output's timeline, counted in
 samples at 48 kHz.
 
-Each part is decoded, resampled to 48 kHz stereo float and its timestamps replaced by its
-sample count, so parts join end to end with no gap and no overlap (``concat``), whatever their
-containers say. A track is then trimmed, cut to what is heard (which also ends a loop: a loop is
-``-stream_loop -1`` on its input, read as it plays, never held in memory), given its gain and
-fades, delayed to its start and, when it ducks, multiplied by its gain curve. The tracks are
+Each part is decoded, resampled to 48 kHz stereo float, its timestamps replaced by its sample
+count and cut or padded to its counted length, so parts join end to end with no gap and no
+overlap (``concat``), whatever their containers say. A track is then trimmed, cut to what is
+heard (which also ends a loop), given its gain and fades, delayed to its start and, when it
+ducks, multiplied by its gain curve. A loop is ``-stream_loop -1`` on its input, read as it
+plays, never held in memory; but ffmpeg drops a codec's start-up samples (Opus's pre-skip,
+Vorbis's, AAC's priming) only on the first pass, so what loops is one pass decoded once to
+PCM (:func:`one_pass_filter`), which repeats sample-exact. The video's own sound is placed by
+its timestamps against the picture's first frame (a TS file may start it earlier or later), and
+when the picture loops, one pass of it, as long as the picture, loops with it. The tracks are
 summed by ``amix`` with ``normalize=0``: amix's default divides every input by the number of
 inputs, which is how other tools lose 6 dB of narration under a music bed. The sum is padded
 or cut to the output's exact sample count.
@@ -18,7 +23,7 @@ from pathlib import Path
 
 from framecast.render.audio_sources import RATE
 
-__all__ = ["AAC", "MIX", "OriginalSound", "PlacedTrack", "mix_graph"]
+__all__ = ["AAC", "MIX", "OriginalSound", "PlacedTrack", "mix_graph", "one_pass_filter"]
 
 MIX = "[mix]"  # the graph's output
 # AAC-LC, 48 kHz stereo: what every browser plays (PCM in MP4 is ``ipcm``, which they don't).
@@ -35,8 +40,8 @@ _ENVELOPE_FORMAT = ["-f", "f32le", "-ch_layout", "mono"]
 class PlacedTrack:
     """One track on the timeline, in samples at RATE."""
 
-    parts: list[tuple[Path, int]]  # each part's file and audio stream
-    loop: bool
+    parts: list[tuple[Path, int, int]]  # each part's file, audio stream and length (samples)
+    loop: bool  # its one part is repeated: one pass of exactly its length (one_pass_filter)
     start: int
     trim: int
     heard: int  # samples of it in the output (after the trim, loops included)
@@ -50,11 +55,12 @@ class PlacedTrack:
 class OriginalSound:
     """The video's own audio stream in the mix."""
 
-    video: Path
+    video: Path  # or, when it loops, one pass of it (one_pass_filter)
     stream: int
     loop: bool  # the picture loops: so does its sound
     tempo: float  # the picture is retimed: its sound plays this much faster
     envelope: tuple[Path, int] | None
+    lead: int = 0  # samples it starts before the picture's first frame (negative: after)
 
 
 def mix_graph(
@@ -84,7 +90,7 @@ def mix_graph(
 
     if original is not None:
         n = add_input(original.video, loop=original.loop)
-        chain = [_DECODED]
+        chain = [_DECODED, *_aligned(original.lead)]
         if original.tempo != 1:
             chain.append(f"atempo={original.tempo:.6f}")
         chain.append(f"atrim=end_sample={total}")
@@ -92,9 +98,10 @@ def mix_graph(
         summed.append(duck("[orig]", original.envelope))
     for i, track in enumerate(tracks):
         labels = []
-        for j, (path, stream) in enumerate(track.parts):
+        for j, (path, stream, samples) in enumerate(track.parts):
             n = add_input(path, loop=track.loop)
-            graph.append(f"[{n}:{stream}]{_DECODED}[t{i}p{j}]")
+            exact = "" if track.loop else f",apad=whole_len={samples},atrim=end_sample={samples}"
+            graph.append(f"[{n}:{stream}]{_DECODED}{exact}[t{i}p{j}]")
             labels.append(f"[t{i}p{j}]")
         joined = "".join(labels)
         if len(labels) > 1:
@@ -107,6 +114,22 @@ def mix_graph(
         head = f"{summed[0]}"
     graph.append(f"{head}apad=whole_len={total},atrim=end_sample={total},asetpts=N/SR/TB{MIX}")
     return inputs, ";\n".join(graph) + "\n"
+
+
+def one_pass_filter(samples: int, lead: int = 0) -> str:
+    """The filter chain making one pass of a looped input: decoded, aligned (``lead`` as in
+    OriginalSound) and exactly ``samples`` long, to be written as PCM."""
+    chain = [_DECODED, *_aligned(lead), f"apad=whole_len={samples},atrim=end_sample={samples}"]
+    return ",".join(chain)
+
+
+def _aligned(lead: int) -> list[str]:
+    """Filters cutting ``lead`` samples from a sound's start, or delaying it by −``lead``."""
+    if lead > 0:
+        return [f"atrim=start_sample={lead},asetpts=N/SR/TB"]
+    if lead < 0:
+        return [f"adelay=delays={-lead}S:all=1"]
+    return []
 
 
 def _track_chain(track: PlacedTrack) -> str:

@@ -3,7 +3,9 @@
 A sidechain compressor's reduction follows the other track's level (quiet words duck less,
 loud ones more) and lets the music swell in every pause between words. The mix is made
 offline, so we can do better: we know when the narration speaks. Its level, 10 ms at a time
-(:mod:`framecast.render.audio_sources`), says when it is active; pauses shorter than
+(:mod:`framecast.render.audio_sources`), says when it is active: near its loud windows, and
+clear of the room tone a recorded voice has in its pauses (the quietest stretch of
+``PAUSE_SECONDS``, when that is far under the voice); pauses shorter than
 ``BRIDGE_SECONDS`` (or than the attack and release together) are bridged, so the music stays
 down through a passage instead of pumping between words. The reduction ramps, linearly in dB,
 to the full depth over ``attack_ms`` before each passage starts (look-ahead: the first word is
@@ -24,6 +26,9 @@ __all__ = ["ENVELOPE_RATE", "Placement", "active_windows", "duck_gains", "grid_p
 ENVELOPE_RATE = 1000  # gain points per second: ramps of tens of ms are drawn to 1 ms
 SILENCE_DB = -60.0  # a window this quiet (dBFS, mean square) is never speech
 ACTIVE_RANGE_DB = 30.0  # a window within this of the track's loud windows is speech
+PAUSE_SECONDS = 0.3  # the quietest stretch this long that is not silence: a pause's room tone
+FLOOR_GAP_DB = 20.0  # a room tone at least this far under the voice is told apart from it
+FLOOR_MARGIN_DB = 6.0  # and a window this far above it is speech
 BRIDGE_SECONDS = 0.5  # pauses shorter than this keep the music down
 _WINDOWS_PER_SECOND = RATE // WINDOW
 
@@ -46,8 +51,24 @@ def active_windows(levels: np.ndarray) -> np.ndarray:
     if not len(sounding):
         return np.zeros(len(levels), bool)
     # The 95th percentile, not the maximum: one click must not set the scale.
-    threshold = max(SILENCE_DB, float(np.percentile(sounding, 95)) - ACTIVE_RANGE_DB)
+    voice = float(np.percentile(sounding, 95))
+    threshold = max(SILENCE_DB, voice - ACTIVE_RANGE_DB)
+    floor = _room_tone(db)
+    if floor is not None and voice - floor >= FLOOR_GAP_DB:
+        threshold = max(threshold, floor + FLOOR_MARGIN_DB)
     return db > threshold
+
+
+def _room_tone(db: np.ndarray) -> float | None:
+    """The level of the quietest PAUSE_SECONDS that is not digital silence: the loudest
+    window of that stretch. Continuous speech has a word in every such stretch, so this is
+    far under its voice only when there are pauses, and then it is their room tone."""
+    span = round(PAUSE_SECONDS * _WINDOWS_PER_SECOND)
+    if len(db) < span:
+        return None
+    loudest = np.lib.stride_tricks.sliding_window_view(db, span).max(axis=1)
+    heard = loudest[loudest > SILENCE_DB]
+    return float(heard.min()) if len(heard) else None
 
 
 def place(active: np.ndarray, where: Placement, total: float) -> np.ndarray:

@@ -9,6 +9,7 @@ refused with the factor it would need, never applied.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -22,7 +23,7 @@ from framecast.render.audio_spec import PictureFit
 from framecast.render.encode import choose_encoder, encoder_args
 from framecast.render.probe import VideoStreamInfo
 
-__all__ = ["PicturePlan", "picture_arguments", "plan_picture", "stream_ends"]
+__all__ = ["PicturePlan", "StreamSpan", "picture_arguments", "plan_picture", "stream_spans"]
 
 _COPYABLE = ("h264",)  # what every framecast output is: H.264 in MP4
 _FPS_DENOMINATOR = 1001
@@ -40,6 +41,7 @@ class PicturePlan:
 
     how: str  # copy | reencode (same length) | freeze | loop | retime | trim
     duration: float  # the output's, seconds
+    video_duration: float  # the picture's own, seconds (one pass of a loop)
     frames: int | None = None  # re-encodes: the output's frame count
     fps: Fraction | None = None  # re-encodes: the output's rate (the video's)
     factor: float = 1.0  # retime: output length / video length
@@ -52,15 +54,15 @@ class PicturePlan:
 def plan_picture(
     fit: PictureFit, video: VideoStreamInfo, video_end: float, narration_end: float | None
 ) -> PicturePlan:
-    """The picture's fate under ``fit``: the video ends at ``video_end`` s, the narration (if
-    any) at ``narration_end`` s."""
+    """The picture's fate under ``fit``: the picture lasts ``video_end`` s, the narration (if
+    any) ends at ``narration_end`` s (both from the picture's first frame)."""
     target = _output_length(fit, video_end, narration_end)
     fps = _fps(video, video_end)
     if abs(target - video_end) < 0.5 / fps:
         if video.codec in _COPYABLE:
-            return PicturePlan("copy", video_end)
+            return PicturePlan("copy", video_end, video_end)
         frames = max(1, round(video_end * fps))
-        return PicturePlan("reencode", float(frames / fps), frames, fps)
+        return PicturePlan("reencode", float(frames / fps), video_end, frames, fps)
     how, longer = fit.picture, target > video_end
     if how == "error":
         raise RenderError(
@@ -82,10 +84,11 @@ def plan_picture(
             f" retime factor of {factor:.3f} ({(factor - 1) * 100:+.1f} %), beyond"
             f" ±{fit.max_retime * 100:g} %; use fit.picture freeze, loop or trim"
         )
-    frames = max(1, round(target * fps))
+    # Whole frames, rounded up: the length follows the narration, whose end is never cut.
+    frames = max(1, math.ceil(target * fps - 1e-6))
     duration = float(frames / fps)
     factor = duration / video_end if how == "retime" else 1.0  # of whole frames: exact
-    return PicturePlan(how, duration, frames, fps, factor)
+    return PicturePlan(how, duration, video_end, frames, fps, factor)
 
 
 def _output_length(fit: PictureFit, video_end: float, narration_end: float | None) -> float:
@@ -137,19 +140,44 @@ def picture_arguments(
     return [*arguments, "-frames:v", str(plan.frames), *mp4]
 
 
-def stream_ends(path: Path, indexes: Sequence[int]) -> dict[int, float]:
-    """Where each stream of ``indexes`` ends, in seconds: the latest presentation timestamp
-    plus duration among its packets."""
+@dataclass(frozen=True)
+class StreamSpan:
+    """Where a stream starts and ends in its file, in seconds."""
+
+    start: float  # its first timestamp (the container's start time for the stream)
+    end: float  # the latest presentation timestamp plus duration among its packets
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+
+def stream_spans(path: Path, indexes: Sequence[int]) -> dict[int, StreamSpan]:
+    """Where each stream of ``indexes`` starts and ends. An MPEG-TS (or an edited MP4) may
+    start its picture after its sound: a copy starts the picture at 0, so the picture's
+    length is its span, not its end."""
     ends: dict[int, float] = {}
+    firsts: dict[int, float] = {}
     try:
         with av.open(str(path)) as container:
             streams = [container.streams[i] for i in indexes]
             for packet in container.demux(*streams):
                 if packet.pts is None or not packet.size or packet.time_base is None:
                     continue
-                end = float((packet.pts + (packet.duration or 0)) * packet.time_base)
+                at = float(packet.pts * packet.time_base)
+                end = at + float((packet.duration or 0) * packet.time_base)
                 index = packet.stream.index
                 ends[index] = max(ends.get(index, end), end)
+                firsts[index] = min(firsts.get(index, at), at)
+            starts = {s.index: _start_time(s, firsts.get(s.index, 0.0)) for s in streams}
     except (av.FFmpegError, IndexError) as exc:
         raise RenderError(f"{path.name}: cannot read its packets ({exc})") from exc
-    return ends
+    return {i: StreamSpan(starts[i], end) for i, end in ends.items()}
+
+
+def _start_time(stream: av.stream.Stream, first_packet: float) -> float:
+    # The container's word where it has one: an MP4's edit list hides AAC's priming, whose
+    # packets come before 0; else the first packet's timestamp.
+    if stream.start_time is None or stream.time_base is None:
+        return first_packet
+    return float(stream.start_time * stream.time_base)

@@ -17,6 +17,7 @@ from framecast.config import Settings
 from framecast.errors import InputError
 from framecast.logs import LOG_FORMAT
 from framecast.operations import operation_of, parse_worker_job
+from framecast.public_http import public_addresses, trusting
 from framecast.render.encode import choose_encoder
 from framecast.render.warp import compile_kernels
 from framecast.worker.fetch import make_client
@@ -70,7 +71,10 @@ def handle(job_input: dict[str, Any], settings: Settings | None = None) -> dict[
         job = parse_worker_job(job_input)
     except InputError as exc:
         return {"error": exc.message}
-    with make_client(settings.fetch) as fetch_client, httpx.Client(timeout=UPLOAD_TIMEOUT) as up:
+    # The API that sent the job serves the results of earlier jobs: inputs may come from it.
+    resolve = public_addresses if job.upload is None else trusting(job.upload.url)
+    fetching = make_client(settings.fetch, resolve)
+    with fetching as fetch_client, httpx.Client(timeout=UPLOAD_TIMEOUT) as up:
         try:
             uploader = uploader_for(job, settings, up)
         except InputError as exc:
