@@ -34,3 +34,11 @@ def test_audio_refuses_what_the_api_refuses_naming_the_field(tmp_path: Path) -> 
                            "--out", "o")  # fmt: skip
     assert no_narration.returncode == 2
     assert "fit.length: narration needs a narration track" in no_narration.stderr
+
+
+def test_duck_without_music_is_refused(tmp_path: Path) -> None:
+    video = lavfi_clip(tmp_path / "v.mp4", 0.5)
+    narration = str(lavfi_audio(tmp_path / "n.mp3", 0.5))
+    result = run_cli("audio", str(video), "--narration", narration, "--duck", "10", "--out", "o")
+    assert result.returncode == 2
+    assert "--duck needs --music" in result.stderr

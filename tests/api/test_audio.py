@@ -92,6 +92,8 @@ def test_addaudio_takes_the_older_shape_and_freezes_the_picture_under_longer_aud
             {"tracks": [{"role": "narration", "url": ["http://x/1.mp3", "ftp://x/2.mp3"]}]},
             "tracks[0].url[1]:",
         ),
+        ({"tracks": [], "original_audio": "mute"}, "tracks: nothing to mix"),
+        ({"tracks": []}, "tracks: give at least one track"),
         (
             {"tracks": [{"role": "voice", "url": "http://x/n.mp3"}]},
             "tracks[0].role: must be one of",

@@ -568,3 +568,180 @@ def test_a_track_over_the_length_limit_is_refused_before_decoding(
     monkeypatch.setattr(audio_sources, "MAX_AUDIO_SECONDS", 2.0)
     with pytest.raises(RenderError, match=r"tracks\[0\]\.url: 0\.00 h is longer than a track"):
         mix(media, AudioSpec([narration(media)]), name="long.mp4")
+
+
+# --- found by an adversarial probe --------------------------------------------------------
+
+
+def test_the_output_may_be_the_input_video(media: Path) -> None:
+    """``framecast audio v.mp4 --out v.mp4``: ffmpeg refuses to write a file it reads, and a
+    failed run removes its output, which was the video. The result is made aside, moved last."""
+    video = make_video(media / "inplace.mp4", 2.0)
+    packets = video_packets(video)
+    result = add_audio(video, AudioSpec([narration(media)]), video, CONFIG)
+    assert result.picture == "copied"
+    assert video_packets(video) == packets
+    assert probe_media(video).audio is not None
+    assert not [p.name for p in media.iterdir() if p.name.startswith(".inplace")]
+
+
+def tone_starts(heard: np.ndarray, hz: float) -> list[float]:
+    """Where a tone at ``hz`` (far above the narration's band) starts sounding, in seconds."""
+    spectrum = np.fft.rfft(heard)
+    spectrum[np.abs(np.fft.rfftfreq(len(heard), 1 / RATE) - hz) > 500] = 0
+    alone = np.fft.irfft(spectrum, len(heard))
+    rms = np.sqrt(np.convolve(alone**2, np.ones(240) / 240, mode="same"))
+    playing = np.concatenate([[False], rms > 0.5 * rms.max()])
+    return (np.flatnonzero(playing[1:] & ~playing[:-1]) / RATE).tolist()
+
+
+@pytest.mark.parametrize("container", ["mpegts", "mp4"])
+def test_a_picture_that_starts_after_its_sound_keeps_its_sync_and_its_length(
+    media: Path, container: str
+) -> None:
+    """A TS (or an MP4, by an edit list) whose picture starts 0.5 s after its sound: a white
+    flash at 1 s of the picture, a beep at the same moment (1.5 s into the sound). The output
+    starts with the picture: the mix lasts the picture, not its end timestamp, and the beep
+    stays on the flash."""
+    video = media / f"late.{container}"
+    picture = "color=c=black:s=160x90:r=25:d=2,drawbox=enable='between(n,25,26)':c=white:t=fill"
+    beep = f"sine=f={MUSIC_HZ}:sample_rate={RATE}:d=0.1,adelay=1500:all=1,apad=whole_dur=2.5"
+    ffmpeg(
+        *("-f", "lavfi", "-i", picture, "-f", "lavfi", "-i", beep),
+        *("-filter_complex", "[0:v]setpts=PTS+0.5/TB[v]", "-map", "[v]", "-map", "1:a"),
+        *("-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-f", container),
+        *("-y", str(video)),
+    )
+    write_wav(media / "hush.wav", speech_like(1.0, words(0.1, 0.9), 0.01))
+    spec = AudioSpec([narration(media, "hush.wav")])
+    result, output = mix(media, spec, video.name, f"{container}.mp4")
+    ends = packet_ends(output)
+    assert result.duration == pytest.approx(2.0, abs=1e-3)
+    assert abs(ends["audio"] - ends["video"]) <= 1 / FPS
+    # AAC keeps its 21 ms of priming in TS: the source itself plays the beep that late.
+    assert tone_starts(decoded_audio(output)[0], MUSIC_HZ) == pytest.approx([1.0], abs=0.025)
+
+
+def test_the_videos_own_sound_loops_at_the_pictures_length_not_its_own(media: Path) -> None:
+    """A 2 s picture whose sound lasts 1.2 s, a beep in its first 0.2 s: looped to 5 s, the
+    beep comes with each pass of the picture (0, 2, 4 s), not every 1.2 s."""
+    video = media / "short-sound.mp4"
+    source = ["-f", "lavfi", "-i", f"testsrc2=s=160x90:r={FPS}:d=2", "-f", "lavfi"]
+    source += ["-i", f"sine=f={MUSIC_HZ}:sample_rate={RATE}:d=0.2", "-af", "apad=whole_dur=1.2"]
+    ffmpeg(*source, "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-y", str(video))
+    fit = PictureFit(length="narration", tail=0.0, picture="loop")
+    result = fitted(media, fit, 5.0, video="short-sound.mp4")[0]
+    heard = decoded_audio(media.parent / f"{media.name}-fit.mp4")[0]
+    assert result.duration == pytest.approx(5.0, abs=1e-6)
+    assert tone_starts(heard, MUSIC_HZ) == pytest.approx([0.0, 2.0, 4.0], abs=0.03)
+
+
+def test_a_looped_opus_bed_repeats_without_gaps(media: Path) -> None:
+    """ffmpeg's -stream_loop skips Opus's pre-skip on the first pass only: looped as it is, the
+    bed has 6.5 ms of silence at every repeat."""
+    wav = write_wav(media / "bed.wav", tone(0.5, 440, 0.25))  # 220 cycles: a seamless loop
+    bed = media / "bed.opus"
+    ffmpeg("-i", str(wav), "-c:a", "libopus", "-b:a", "96k", "-y", str(bed))
+    spec = AudioSpec([AudioTrack("music", [bed], loop=True)])
+    _, output = mix(media, spec, "video2.mp4", "opus.mp4")
+    heard = decoded_audio(output)[0, round(0.1 * RATE) : round(1.9 * RATE)]
+    rms = np.sqrt(np.convolve(heard**2, np.ones(96) / 96, mode="valid"))  # 2 ms
+    assert rms.min() > 0.5 * np.median(rms)
+
+
+def test_aac_parts_count_what_ffmpeg_plays_not_the_padding_of_their_last_frame(
+    media: Path,
+) -> None:
+    """AAC in MP4 pads its last frame and says where the sound ends; ffmpeg plays to there.
+    Counting the padding puts ducking, lengths and the narration's end ~10 ms late per part."""
+    parts, lengths = [], []
+    for k in range(4):
+        samples = speech_like(0.3 + 0.01 * k, [(0.0, 0.25)], seed=k)
+        wav = write_wav(media / f"aac{k}.wav", samples)
+        parts.append(media / f"aac{k}.m4a")
+        ffmpeg("-i", str(wav), "-c:a", "aac", "-y", str(parts[-1]))
+        lengths.append(len(samples))
+    decoded = audio_sources.decode_track("tracks[0]", parts, levels=True)
+    assert decoded.samples == pytest.approx(sum(lengths), abs=len(parts))
+    assert decoded.levels is not None
+    assert len(decoded.levels) == -(-sum(lengths) // audio_sources.WINDOW)
+    fit = PictureFit(length="narration", tail=0.0)
+    result, _ = mix(media, AudioSpec([AudioTrack("narration", parts)], fit=fit), "video2.mp4")
+    assert result.narration_seconds == pytest.approx(sum(lengths) / RATE, abs=0.001 * 3)
+    assert result.duration == pytest.approx(np.ceil(sum(lengths) / RATE * FPS) / FPS, abs=1e-6)
+
+
+def test_a_length_following_the_narration_never_cuts_it(media: Path) -> None:
+    """2.1 s of narration is 52.5 frames: 53 of them, not 52 and a warning that it was cut."""
+    result, _ = fitted(
+        media, PictureFit(length="narration", tail=0.0, picture="trim"), 2.1, "video4.mp4"
+    )
+    assert result.duration == pytest.approx(53 / FPS, abs=1e-6)
+    assert result.warnings == []
+
+
+def test_a_loudness_target_on_a_mix_too_short_to_measure_says_so(media: Path) -> None:
+    """BS.1770 gates 0.4 s blocks: a 0.3 s mix has no integrated loudness, so no gain."""
+    make_video(media / "blink.mp4", 0.3)
+    write_wav(media / "blink.wav", speech_like(0.3, [(0.0, 0.3)], 0.02))
+    spec = AudioSpec([narration(media, "blink.wav")], loudness=PRESETS["youtube"])
+    result, _ = mix(media, spec, "blink.mp4", "blink-out.mp4")
+    (warning,) = result.warnings
+    assert warning.startswith("loudness: the mix measures as silence")
+    assert "target_lufs was not met" in warning
+
+
+def test_a_hot_mix_without_a_target_never_clips_once_decoded(media: Path) -> None:
+    """+12 dB on a narration already at full scale, no loudness target: the levels are the
+    user's, but peaks are held where AAC's overshoot does not take decoded samples past 1."""
+    write_wav(media / "hot.wav", np.clip(speech_like(2.0, words(0.1, 1.9), 0.9, seed=7), -1, 1))
+    spec = AudioSpec([narration(media, "hot.wav", volume_db=12)])
+    _, output = mix(media, spec, "video2.mp4", "hot.mp4")
+    heard = decoded_audio(output)
+    assert np.abs(heard).max() <= 1.0
+    assert true_peak_db(heard) <= 0.0
+
+
+@pytest.mark.parametrize(
+    ("name", "sound", "picture"),
+    [
+        ("bframes.avi", ["-c:a", "libmp3lame"], "copied"),  # B-frames' pts: guessed
+        ("raw.h264", [], "reencoded"),  # no timestamps: copied, ffmpeg would make some up
+    ],
+)
+def test_a_picture_without_reliable_timestamps_ends_with_its_mix(
+    media: Path, name: str, sound: list[str], picture: str
+) -> None:
+    """AVI stores no timestamps for B-frames (libavformat versions guess them a frame apart),
+    a raw H.264 stream none at all: the mix still lasts the picture, and ends with it."""
+    video = media / name
+    source = ["-f", "lavfi", "-i", f"testsrc2=s=160x90:r={FPS}:d=2"]
+    source += ["-f", "lavfi", "-i", f"sine=f=500:sample_rate={RATE}:d=2"] if sound else []
+    codecs = ["-c:v", "libx264", "-preset", "ultrafast", "-bf", "2", "-pix_fmt", "yuv420p"]
+    ffmpeg(*source, *codecs, *sound, "-y", str(video))
+    result, output = mix(media, AudioSpec([narration(media)]), name, f"{name}.mp4")
+    ends = packet_ends(output)
+    assert result.picture == picture
+    assert result.duration == pytest.approx(2.0, abs=1e-3)
+    assert ends["audio"] == pytest.approx(ends["video"], abs=0.001)
+
+
+def test_music_ducks_on_time_under_every_aac_part(media: Path) -> None:
+    """Four AAC parts, each padded by ~19 ms in its last frame, each a burst of voice after
+    0.1 s: counted with their padding, the gain curve falls further behind the voice at each
+    part, and the music is still loud when the last one speaks."""
+    parts, starts = [], []
+    length = 47 * 1024 + 100  # 1.005 s: 924 samples of padding in its last AAC frame
+    for k in range(4):
+        wav = write_wav(media / f"duck{k}.wav", speech_like(length / RATE, [(0.1, 0.3)], seed=k))
+        parts.append(media / f"duck{k}.m4a")
+        ffmpeg("-i", str(wav), "-c:a", "aac", "-y", str(parts[-1]))
+        starts.append(k * length / RATE + 0.1)
+    spec = AudioSpec([AudioTrack("narration", parts), music(media, volume_db=-6, duck=Duck())])
+    _, output = mix(media, spec, name="duck-aac.mp4")
+    heard = decoded_audio(output)
+    full = tone_level_db(heard, MUSIC_HZ, 0.0, 0.07)
+    for start in starts:
+        assert full - tone_level_db(heard, MUSIC_HZ, start, start + 0.05) == pytest.approx(
+            10, abs=2
+        ), start

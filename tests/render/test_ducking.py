@@ -75,3 +75,26 @@ def test_place_puts_a_trimmed_looped_track_on_the_timeline() -> None:
     starts = np.flatnonzero(np.diff(on.astype(int)) == 1) + 1
     # Track time 1 s at output 1 s; then the loop: track 0 s at 2 s, 1 s at 3 s, 0 s at 4 s.
     assert (starts / ENVELOPE_RATE).tolist() == [1.0, 2.0, 3.0, 4.0]
+
+
+def levels_db(*spans: tuple[float, float, float], seconds: float = 4.0) -> np.ndarray:
+    """Mean squares per 10 ms window: ``(start, end, dB)`` spans over a floor of −200 dB."""
+    db = np.full(round(seconds * 100), -200.0)
+    for start, end, level in spans:
+        db[round(start * 100) : round(end * 100)] = level
+    return 10 ** (db / 10)
+
+
+def test_room_tone_in_the_pauses_of_a_recorded_voice_is_not_speech() -> None:
+    """A voice at −20 dB over a room tone at −45 dB (25 dB under it, within the 30 dB range
+    of speech): the pauses are pauses, or the music never comes back."""
+    levels = levels_db((0.0, 4.0, -45.0), (1.0, 2.0, -20.0), (3.0, 3.5, -20.0))
+    active = active_windows(levels)
+    assert active[100:200].all() and active[300:350].all()
+    assert not active[:100].any() and not active[200:300].any() and not active[350:].any()
+
+
+def test_quiet_sounds_inside_continuous_speech_stay_speech() -> None:
+    """Soft consonants 25 dB under the vowels, never 0.3 s of them: no pause, no room tone."""
+    spans = [(t, t + 0.1, -20.0 if round(t * 10) % 2 else -45.0) for t in np.arange(0, 4, 0.1)]
+    assert active_windows(levels_db(*spans)).all()

@@ -39,6 +39,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from framecast.render.audio_mix import add_audio
     from framecast.worker.ops.audio import engine_spec
 
+    if args.duck is not None and not args.music:
+        print("framecast: --duck needs --music (the track to duck)", file=sys.stderr)
+        return 2
     tracks: list[dict[str, object]] = []
     if args.narration:
         tracks.append({"role": "narration", "url": [str(p) for p in args.narration]})

@@ -200,8 +200,12 @@ def checked_tracks(body: AudioCreate, source: Callable[[str, str], str]) -> list
             raise InputError("original_audio: duck needs a narration track to duck under")
         if body.fit.length != "video":
             raise InputError(f"fit.length: {body.fit.length} needs a narration track")
-    if not body.tracks and body.original_audio != "mute" and body.loudness is None:
-        raise InputError("tracks: give at least one track (or a loudness target, or mute)")
+    if not body.tracks and body.original_audio == "mute":
+        raise InputError("tracks: nothing to mix: no tracks, and original_audio is mute")
+    if not body.tracks and body.loudness is None:
+        raise InputError(
+            "tracks: give at least one track (or a loudness target for the video's own sound)"
+        )
     return tracks
 
 

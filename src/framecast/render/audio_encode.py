@@ -10,9 +10,21 @@ from framecast.config import EncoderConfig
 from framecast.render.audio_graph import AAC, MIX
 from framecast.render.audio_spec import LoudnessTarget
 from framecast.render.ffmpeg import run_ffmpeg
-from framecast.render.loudness import Loudness, measure, normalise, read_scan, scan_filter
+from framecast.render.loudness import (
+    PEAK_MARGIN_DB,
+    Loudness,
+    limiter,
+    measure,
+    normalise,
+    read_scan,
+    scan_filter,
+)
 
 __all__ = ["Mixing"]
+
+# A mix at its own levels is only kept from clipping: its true peaks are held this far under
+# full scale, where AAC's overshoot still leaves every decoded sample within it.
+GUARD_DB = -PEAK_MARGIN_DB
 
 
 class Mixing:
@@ -28,8 +40,9 @@ class Mixing:
     ) -> None:
         self.work, self.rate, self.config, self.keep_going = work, rate, config, keep_going
         self.audio = work / "audio.m4a"
-        # The limiter and the resamplers may move the end by a sample: cut and pad to it.
-        self.exact = f"apad=whole_len={total},atrim=end_sample={total}"
+        # The limiter and the resamplers may move the end by a sample, and their timestamps
+        # (which atrim counts by) off 0: counted afresh, cut and padded to the exact length.
+        self.exact = f"asetpts=N/SR/TB,apad=whole_len={total},atrim=end_sample={total}"
 
     def run(self, arguments: list[str], output: Path | None, what: str) -> None:
         run_ffmpeg(arguments, output, self.config, keep_going=self.keep_going, what=what)
@@ -45,8 +58,8 @@ class Mixing:
 
     def encode(self, inputs: list[str], graph: str) -> None:
         """The mix, at the levels asked for, to AAC."""
-        # Mixing never scales the levels; only samples that would clip are held at full scale.
-        guard = "alimiter=limit=1:attack=1:release=50:level=0:latency=1"
+        # Mixing never scales the levels; only peaks that would clip once decoded are held.
+        guard = limiter(GUARD_DB, self.rate)
         script = self._script(f"{graph.rstrip()};\n{MIX}{guard},{self.exact}[out]\n")
         arguments = ["-loglevel", "error", *inputs, "-/filter_complex", str(script)]
         arguments += ["-map", "[out]", *AAC, "-y", str(self.audio)]

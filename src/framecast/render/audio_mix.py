@@ -90,8 +90,8 @@ def add_audio(
     narration_end = max((t.start + d.seconds - t.trim_start for t, d in narration), default=None)
     sound = info.audio if spec.original_audio != "mute" else None  # the video's own, kept
     spans = stream_spans(video, [picture.index, *([sound.index] if sound else [])])
-    shown = spans[picture.index]  # a copied or re-encoded picture starts at 0 in the output
-    plan = plan_picture(spec.fit, picture, shown.duration, narration_end)
+    shown = spans.get(picture.index)  # None: no timestamps (raw H.264)
+    plan = plan_picture(spec.fit, picture, shown, narration_end)
     if not spec.tracks and sound is None:
         why = "original_audio is mute" if info.audio else "the video has no audio"
         raise RenderError(f"tracks: nothing to mix: no tracks, and {why}")
@@ -104,8 +104,9 @@ def add_audio(
         placed = _place_tracks(spec, decoded, total, mixing)
         original = None
         if sound is not None:
-            # The sound before the picture's first frame (a TS file's sound may lead it).
-            lead = round((shown.start - spans[sound.index].start) * RATE)
+            # The output starts with the picture: the sound before it (a TS's may lead) is cut.
+            own = spans.get(sound.index)
+            lead = round((plan.video_start - own.start) * RATE) if own and shown else 0
             original = _original(spec, video, sound.index, lead, plan, decoded, total, mixing)
         mux = picture_arguments(plan, video, picture, mixing.audio, made, config)
         inputs, graph = mix_graph(placed, original, total)

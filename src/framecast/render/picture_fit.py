@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -45,6 +45,7 @@ class PicturePlan:
     frames: int | None = None  # re-encodes: the output's frame count
     fps: Fraction | None = None  # re-encodes: the output's rate (the video's)
     factor: float = 1.0  # retime: output length / video length
+    video_start: float = 0.0  # the picture's first timestamp in its file, seconds
 
     @property
     def copied(self) -> bool:
@@ -52,14 +53,29 @@ class PicturePlan:
 
 
 def plan_picture(
-    fit: PictureFit, video: VideoStreamInfo, video_end: float, narration_end: float | None
+    fit: PictureFit, video: VideoStreamInfo, shown: StreamSpan | None, narration_end: float | None
 ) -> PicturePlan:
-    """The picture's fate under ``fit``: the picture lasts ``video_end`` s, the narration (if
-    any) ends at ``narration_end`` s (both from the picture's first frame)."""
+    """The picture's fate under ``fit``: the picture spans ``shown`` in its file (None: its
+    packets have no timestamps, as in a raw H.264 stream), the narration (if any) ends at
+    ``narration_end`` s from the picture's first frame."""
+    if shown is None:
+        # Copied, it would get timestamps ffmpeg makes up (B-frames: from 2 frames before 0).
+        return _plan(fit, video, video.duration, narration_end, copyable=False)
+    plan = _plan(fit, video, shown.duration, narration_end, video.codec in _COPYABLE)
+    return replace(plan, video_start=shown.start)
+
+
+def _plan(
+    fit: PictureFit,
+    video: VideoStreamInfo,
+    video_end: float,
+    narration_end: float | None,
+    copyable: bool,
+) -> PicturePlan:
     target = _output_length(fit, video_end, narration_end)
     fps = _fps(video, video_end)
     if abs(target - video_end) < 0.5 / fps:
-        if video.codec in _COPYABLE:
+        if copyable:
             return PicturePlan("copy", video_end, video_end)
         frames = max(1, round(video_end * fps))
         return PicturePlan("reencode", float(frames / fps), video_end, frames, fps)
@@ -118,7 +134,10 @@ def picture_arguments(
     ``audio`` (copied) into the MP4 ``output``."""
     mp4 = ["-movflags", "+faststart", "-f", "mp4", "-y", str(output)]
     if plan.copied:
-        arguments = ["-loglevel", "error", "-i", str(video), "-i", str(audio)]
+        # Timestamps kept, the picture's moved to start at 0: ffmpeg's own shift depends on
+        # the container (a TS picture after its sound starts at 0, an MP4 one keeps its gap).
+        arguments = ["-loglevel", "error", "-copyts", "-itsoffset", f"{-plan.video_start:.6f}"]
+        arguments += ["-i", str(video), "-i", str(audio)]
         arguments += ["-map", f"0:{stream.index}", "-map", "1:a:0", "-c", "copy"]
         return [*arguments, *mp4]
     assert plan.fps is not None and plan.frames is not None
@@ -144,18 +163,20 @@ def picture_arguments(
 class StreamSpan:
     """Where a stream starts and ends in its file, in seconds."""
 
-    start: float  # its first timestamp (the container's start time for the stream)
+    start: float  # as its container says (else its first packet's): where ffmpeg starts it
+    first: float  # its earliest packet timestamp
     end: float  # the latest presentation timestamp plus duration among its packets
 
     @property
     def duration(self) -> float:
-        return self.end - self.start
+        """From its earliest packet to its end: a picture's length, in one reading of its
+        timestamps (an AVI has none for B-frames; libavformat versions guess them apart)."""
+        return self.end - self.first
 
 
 def stream_spans(path: Path, indexes: Sequence[int]) -> dict[int, StreamSpan]:
-    """Where each stream of ``indexes`` starts and ends. An MPEG-TS (or an edited MP4) may
-    start its picture after its sound: a copy starts the picture at 0, so the picture's
-    length is its span, not its end."""
+    """Where each stream of ``indexes`` that has timestamps starts and ends. An MPEG-TS (or an
+    edited MP4) may start its picture after its sound: the picture is its span, not its end."""
     ends: dict[int, float] = {}
     firsts: dict[int, float] = {}
     try:
@@ -169,15 +190,15 @@ def stream_spans(path: Path, indexes: Sequence[int]) -> dict[int, StreamSpan]:
                 index = packet.stream.index
                 ends[index] = max(ends.get(index, end), end)
                 firsts[index] = min(firsts.get(index, at), at)
-            starts = {s.index: _start_time(s, firsts.get(s.index, 0.0)) for s in streams}
+            starts = {s.index: _start(s, firsts[s.index]) for s in streams if s.index in firsts}
     except (av.FFmpegError, IndexError) as exc:
         raise RenderError(f"{path.name}: cannot read its packets ({exc})") from exc
-    return {i: StreamSpan(starts[i], end) for i, end in ends.items()}
+    return {i: StreamSpan(starts[i], firsts[i], end) for i, end in ends.items()}
 
 
-def _start_time(stream: av.stream.Stream, first_packet: float) -> float:
-    # The container's word where it has one: an MP4's edit list hides AAC's priming, whose
-    # packets come before 0; else the first packet's timestamp.
+def _start(stream: av.stream.Stream, first_packet: float) -> float:
+    # The container's word: an MP4's edit list hides AAC's priming, whose packets come before
+    # 0, and an AVI's is its first frame's, whatever timestamps PyAV guesses for its packets.
     if stream.start_time is None or stream.time_base is None:
         return first_packet
     return float(stream.start_time * stream.time_base)
