@@ -7,9 +7,11 @@ import argparse
 import logging
 import sys
 
+from pydantic import ValidationError
+
 from framecast.commands import audio, concat, render
 from framecast.config import Settings
-from framecast.errors import FramecastError
+from framecast.errors import FramecastError, describe_validation_errors
 from framecast.logs import LOG_FORMAT
 
 
@@ -36,6 +38,9 @@ def main(argv: list[str] | None = None) -> int:
         return result
     except FramecastError as exc:
         print(f"framecast: {exc.message}", file=sys.stderr)
+        return 2
+    except ValidationError as exc:  # a local command's options, checked by the API's models
+        print(f"framecast: {describe_validation_errors(exc.errors())}", file=sys.stderr)
         return 2
 
 

@@ -32,10 +32,7 @@ def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from pydantic import ValidationError
-
     from framecast.contracts.audio import AudioCreate, audio_options, checked_tracks
-    from framecast.errors import InputError, describe_validation_errors
     from framecast.render.audio_mix import add_audio
     from framecast.worker.ops.audio import engine_spec
 
@@ -61,16 +58,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         "fit": {"length": args.length, "tail": args.tail, "picture": args.picture},
         "loudness": loudness,
     }
-    try:
-        request = AudioCreate.model_validate(body)
-        local_file(str(args.video), "video_url")
-        checked = checked_tracks(request, local_file)
-    except ValidationError as exc:
-        print(f"framecast: {describe_validation_errors(exc.errors())}", file=sys.stderr)
-        return 2
-    except InputError as exc:
-        print(f"framecast: {exc.message}", file=sys.stderr)
-        return 2
+    request = AudioCreate.model_validate(body)  # refusals are printed by the command line
+    local_file(str(args.video), "video_url")
+    checked = checked_tracks(request, local_file)
     parts = [[Path(url) for url in track.urls()] for track in checked]
     spec = engine_spec(checked, parts, audio_options(request))
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from framecast.commands.local_files import local_file
@@ -38,30 +37,21 @@ def _transition(text: str) -> dict[str, object]:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from pydantic import ValidationError
-
     from framecast.contracts.concatenate import (
         ConcatenateCreate,
         ConcatVideo,
         concat_inputs,
         concat_options,
     )
-    from framecast.errors import InputError, describe_validation_errors
     from framecast.render.concat import concatenate
     from framecast.worker.ops.concatenate import engine_inputs, engine_spec
 
     names = ("transition", "width", "height", "aspect", "fps", "fit", "audio", "mode")
     options = {k: getattr(args, k) for k in names if getattr(args, k) is not None}
     videos = [{"video_url": str(path)} for path in args.videos]
-    try:
-        body = ConcatenateCreate.model_validate({"videos": videos, **options})
-        checked = concat_inputs(body, local_file)
-    except ValidationError as exc:
-        print(f"framecast: {describe_validation_errors(exc.errors())}", file=sys.stderr)
-        return 2
-    except InputError as exc:
-        print(f"framecast: {exc.message}", file=sys.stderr)
-        return 2
+    # Refusals (InputError, pydantic's ValidationError) are printed by the command line.
+    body = ConcatenateCreate.model_validate({"videos": videos, **options})
+    checked = concat_inputs(body, local_file)
     inputs = [ConcatVideo.model_validate(video) for video in checked]
     paths = [Path(video.video_url) for video in inputs]
     args.out.parent.mkdir(parents=True, exist_ok=True)

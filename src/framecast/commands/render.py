@@ -45,12 +45,10 @@ def _region(text: str) -> dict[str, float]:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from pydantic import ValidationError
     from tqdm import tqdm
 
     from framecast.contracts.render import RenderBlock
     from framecast.contracts.vocab import ASPECTS
-    from framecast.errors import describe_validation_errors
     from framecast.render.clip import render_clip
     from framecast.worker.ops.img2vid import render_spec
 
@@ -64,12 +62,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         options["width"], options["height"] = ASPECTS[args.aspect]
     if args.motions:
         options["motions"] = args.motions.split(",")
-    try:
-        block = RenderBlock.model_validate({k: v for k, v in options.items() if v is not None})
-        specs = [render_spec(block, None, i) for i in range(len(args.images))]
-    except ValidationError as exc:
-        print(f"framecast: {describe_validation_errors(exc.errors())}", file=sys.stderr)
-        return 2
+    # Refusals (InputError, pydantic's ValidationError) are printed by the command line.
+    block = RenderBlock.model_validate({k: v for k, v in options.items() if v is not None})
+    specs = [render_spec(block, None, i) for i in range(len(args.images))]
     if args.duration <= 0:
         print("framecast: --duration must be above 0 seconds", file=sys.stderr)
         return 2

@@ -94,7 +94,8 @@ def plan_img2vid(body: Img2VidCreate, settings: Settings) -> Plan:
             f"images: at most {settings.max_images} images per request (MAX_IMAGES);"
             f" got {len(body.images)}"
         )
-    block = RenderBlock.model_validate(body.render_block())
+    options = body.render_block()
+    block = RenderBlock.model_validate(options)
     seen: dict[str, int] = {}
     items = []
     for i, image in enumerate(body.images):
@@ -108,7 +109,7 @@ def plan_img2vid(body: Img2VidCreate, settings: Settings) -> Plan:
             )
         url = checked_url(image.image_url, f"images[{i}].image_url")
         block.motion_for(image, i)  # raises naming images[i].<field> (or the request's field)
-        options = image.model_dump(include=MOTION_FIELDS, exclude_none=True)
-        items.append(NewItem(image.id, {"image_url": url, "duration": image.duracao, **options}))
-    frames = sum(float(item.source["duration"]) * block.fps for item in items)
-    return Plan(items, body.render_block(), frames_allowance(frames, block.width, block.height))
+        own = image.model_dump(include=MOTION_FIELDS, exclude_none=True)
+        items.append(NewItem(image.id, {"image_url": url, "duration": image.duracao, **own}))
+    frames = sum(image.duracao for image in body.images) * block.fps
+    return Plan(items, options, frames_allowance(frames, block.width, block.height))
