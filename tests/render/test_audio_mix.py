@@ -745,3 +745,25 @@ def test_music_ducks_on_time_under_every_aac_part(media: Path) -> None:
         assert full - tone_level_db(heard, MUSIC_HZ, start, start + 0.05) == pytest.approx(
             10, abs=2
         ), start
+
+
+@pytest.mark.parametrize("transfer", ["arib-std-b67", "smpte2084"])  # HLG, PQ: phones record it
+def test_a_frozen_hdr_picture_keeps_its_colours(media: Path, transfer: str) -> None:
+    clip = media / f"hdr-{transfer}.mp4"
+    tags = f"colorprim=bt2020:transfer={transfer}:colormatrix=bt2020nc"
+    ffmpeg(
+        *("-f", "lavfi", "-i", "color=c=0xC03020:s=64x36:r=25:d=0.4,format=gbrpf32le"),
+        *(
+            "-vf",
+            f"zscale=tin=bt709:pin=bt709:min=bt709:rin=full:t={transfer}:p=bt2020"
+            ":m=bt2020nc:r=tv,format=yuv444p10le",
+        ),
+        *("-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p10le"),
+        *("-x264-params", tags, "-y", str(clip)),
+    )
+    spec = AudioSpec([narration(media)], fit=PictureFit(length="narration", tail=0.0))
+    result, output = mix(media, spec, video=clip.name, name=f"hdr-{transfer}.mp4")
+    assert result.picture == "reencoded"
+    with av.open(str(output)) as container:
+        rgb = next(container.decode(video=0)).to_ndarray(format="rgb24").astype(float)
+    assert rgb.mean(axis=(0, 1)) == pytest.approx((192, 48, 32), abs=8)

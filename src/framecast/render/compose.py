@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 
 from framecast.contracts.vocab import FITS
+from framecast.render.fill import FILL_DARKEN, FILL_SHRINK, FILL_SIGMA, even
 from framecast.render.frames import FrameWarper, YuvSource, prepare_source, to_yuv420
 from framecast.render.motion import CameraPath, Motion, full_view
 
@@ -19,11 +20,6 @@ __all__ = ["FITS", "blurred_fill", "image_slot", "prepare_frames"]
 
 # Bars thinner than this fraction of the frame are not worth drawing: the image fills it.
 _SNAP = 0.01
-# The blurred fill is made this many times smaller than the frame: a blur that wide hides the
-# lost detail, and it keeps the cost of a 4K fill to a few milliseconds.
-_FILL_SHRINK = 8
-_FILL_SIGMA = 3.0  # at the shrunken size: about 1/40 of the frame's width at 16:9
-_FILL_DARKEN = 0.55
 
 
 def image_slot(
@@ -35,14 +31,10 @@ def image_slot(
     if fit == "cover":
         return (0, 0, width, height)
     scale = min(width / image_w, height / image_h)
-    w = _even(image_w * scale) if image_w * scale < width * (1 - _SNAP) else width
-    h = _even(image_h * scale) if image_h * scale < height * (1 - _SNAP) else height
+    w = even(image_w * scale) if image_w * scale < width * (1 - _SNAP) else width
+    h = even(image_h * scale) if image_h * scale < height * (1 - _SNAP) else height
     # A slot fixed at even pixels costs no smoothness: it never moves.
-    return (_even((width - w) / 2, 0), _even((height - h) / 2, 0), w, h)
-
-
-def _even(value: float, least: int = 2) -> int:
-    return max(least, 2 * round(value / 2))
+    return (even((width - w) / 2, 0), even((height - h) / 2, 0), w, h)
 
 
 def blurred_fill(rgb: np.ndarray, width: int, height: int) -> np.ndarray:
@@ -53,10 +45,10 @@ def blurred_fill(rgb: np.ndarray, width: int, height: int) -> np.ndarray:
     crop = rgb[
         top : top + max(1, round(view.h * src_h)), left : left + max(1, round(view.w * src_w))
     ]
-    small = (max(2, width // _FILL_SHRINK), max(2, height // _FILL_SHRINK))
+    small = (max(2, width // FILL_SHRINK), max(2, height // FILL_SHRINK))
     shrunk = cv2.resize(crop, small, interpolation=cv2.INTER_AREA).astype(np.float32)
     blurred = cv2.GaussianBlur(
-        shrunk * _FILL_DARKEN, (0, 0), _FILL_SIGMA, borderType=cv2.BORDER_REFLECT
+        shrunk * FILL_DARKEN, (0, 0), FILL_SIGMA, borderType=cv2.BORDER_REFLECT
     )
     fill = cv2.resize(blurred, (width, height), interpolation=cv2.INTER_LINEAR)
     return np.clip(np.rint(fill), 0, 255).astype(np.uint8)

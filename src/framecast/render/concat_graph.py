@@ -9,24 +9,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from fractions import Fraction
 
+from framecast.render.colour import BT709_PARAMS, to_bt709
 from framecast.render.concat_plan import SAMPLE_RATE, Segment, Timeline
+from framecast.render.fill import FILL_DARKEN, FILL_SHRINK, FILL_SIGMA, even
 
 __all__ = ["audio_graph", "filter_graph"]
-
-# The blurred fill, as img2vid's (render/compose.py): made this many times smaller than the
-# frame, darkened, blurred there and scaled back up, so its cost stays a few percent of a frame.
-_FILL_SHRINK = 8
-_FILL_SIGMA = 3.0
-_FILL_DARKEN = 0.55
-_BT709 = "color_primaries=bt709:color_trc=bt709:colorspace=bt709:range=tv"
-# AVColorSpace values swscale converts from; anything else (unspecified above all) is taken
-# as BT.709 and left as it is, as the frame pipeline does for its raw frames.
-_MATRICES = {4: "fcc", 5: "bt470", 6: "smpte170m", 7: "smpte240m", 9: "bt2020"}
-# BT.2020 primaries (9) or an HDR transfer (16: PQ, 18: HLG: phones record it) need more than a
-# matrix: zimg converts transfer and primaries to BT.709 too (light above SDR white is clipped),
-# to 4:4:4, as zimg refuses to subsample an odd size (scale does it after).
-_WIDE_PRIMARIES, _HDR_TRANSFERS = 9, (16, 18)
-_TO_BT709 = "zscale=t=bt709:p=bt709:m=bt709:r=tv,format=yuv444p10le"
 
 
 def filter_graph(
@@ -64,12 +51,11 @@ def _video_chain(
     # first frame if the video starts after its container. tpad + trim make the count exact
     # whatever the source's rounding.
     head = f"[{i}:{segment.video}]fps=fps={_q(fps)}:start_time=0"
-    tail = f"setsar=1,setparams={_BT709},tpad=stop_mode=clone:stop={segment.frames}"
+    tail = f"setsar=1,setparams={BT709_PARAMS},tpad=stop_mode=clone:stop={segment.frames}"
     tail += f",trim=end_frame={segment.frames}[v{i}]"
-    colorspace = segment.colorspace
-    if segment.primaries == _WIDE_PRIMARIES or segment.transfer in _HDR_TRANSFERS:
-        head, colorspace = f"{head},{_TO_BT709}", 1
-    colour = _colour(colorspace)
+    first, colour = to_bt709(segment.colorspace, segment.primaries, segment.transfer)
+    if first is not None:
+        head = f"{head},{first}"
     contain = f"scale=w={width}:h={height}:force_original_aspect_ratio=decrease"
     contain += f":force_divisible_by=2:reset_sar=1:{colour},format=yuv420p"
     if fit == "cover":
@@ -77,22 +63,17 @@ def _video_chain(
         return [f"{head},{cover}:{colour},format=yuv420p,crop={width}:{height},{tail}"]
     if fit == "contain":
         return [f"{head},{contain},pad={width}:{height}:-1:-1:color=black,{tail}"]
-    small_w, small_h = _even(width / _FILL_SHRINK), _even(height / _FILL_SHRINK)
-    keep = 1 - _FILL_DARKEN
+    small_w, small_h = even(width / FILL_SHRINK), even(height / FILL_SHRINK)
+    keep = 1 - FILL_DARKEN
     darken = f"lutyuv=y=val-(val-16)*{keep:g}:u=val-(val-128)*{keep:g}:v=val-(val-128)*{keep:g}"
     return [
         f"{head},split=2[bg{i}][fg{i}]",
         f"[bg{i}]scale=w={small_w}:h={small_h}:force_original_aspect_ratio=increase:reset_sar=1"
         f":flags=area:{colour},format=yuv420p,crop={small_w}:{small_h},{darken}"
-        f",gblur=sigma={_FILL_SIGMA:g},scale={width}:{height}:flags=bilinear[fill{i}]",
+        f",gblur=sigma={FILL_SIGMA:g},scale={width}:{height}:flags=bilinear[fill{i}]",
         f"[fg{i}]{contain}[slot{i}]",
         f"[fill{i}][slot{i}]overlay=x=trunc((W-w)/4)*2:y=trunc((H-h)/4)*2,{tail}",
     ]
-
-
-def _colour(colorspace: int | None) -> str:
-    source = _MATRICES.get(colorspace or 0, "bt709")
-    return f"in_color_matrix={source}:out_color_matrix=bt709:out_range=tv"
 
 
 def _audio_chain(i: int, stream: int | None, samples: int) -> str:
@@ -149,7 +130,3 @@ def _q(value: Fraction) -> str:
 def _seconds(value: Fraction) -> str:
     # xfade reads microseconds and rounds them to its time base (1/fps): exact frames.
     return f"{float(value):.6f}"
-
-
-def _even(value: float, least: int = 2) -> int:
-    return max(least, 2 * round(value / 2))

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from framecast.contracts.vocab import TRANSITIONS
 from framecast.errors import RenderError
+from framecast.render.fill import even
 from framecast.render.probe import MediaInfo, VideoStreamInfo
 
 __all__ = [
@@ -178,7 +179,7 @@ def output_size(spec: ConcatSpec, first: VideoStreamInfo) -> tuple[int, int]:
         width, height = spec.width, spec.width * height / width
     elif spec.height:
         width, height = spec.height * width / height, spec.height
-    return _even(width), _even(height)
+    return even(width), even(height)
 
 
 def output_fps(spec: ConcatSpec, first: VideoStreamInfo) -> Fraction:
@@ -242,7 +243,3 @@ def _transition(i: int, transition: Transition | None, fps: Fraction) -> tuple[i
 
 def _s(seconds: float | Fraction) -> str:
     return f"{float(seconds):.3f}".rstrip("0").rstrip(".") + " s"
-
-
-def _even(value: float) -> int:
-    return max(2, 2 * round(value / 2))

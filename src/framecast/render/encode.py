@@ -17,6 +17,7 @@ from typing import IO, NoReturn, Self
 
 from framecast.config import EncoderConfig
 from framecast.errors import RenderError
+from framecast.render.colour import BT709_TAGS
 from framecast.render.ffmpeg import FfmpegError, Watchdog, ffmpeg_binary, stderr_tail
 from framecast.render.vmsplice import splice_frame, splicing_available
 
@@ -38,8 +39,6 @@ _F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
 _F_GETPIPE_SZ = getattr(fcntl, "F_GETPIPE_SZ", 1032)
 _PIPE_BYTES = 1 << 20  # the most an unprivileged process may ask for, by default
 _MOST_FRAMES_HELD = 4  # splice frames of a quarter of the pipe or more (1080p: 3 MB, 1 held)
-_BT709 = ["-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709"]
-_BT709 += ["-color_range", "tv"]
 
 
 @functools.cache
@@ -105,8 +104,8 @@ def encode_command(
     command += ["-s", f"{width}x{height}", "-framerate", repr(float(fps))]
     # Tagged on the input as well: ffmpeg takes colour properties from the frames, and output
     # options alone leave primaries and transfer "unknown" in the stream.
-    command += [*_BT709, "-i", source, *encoder_args(encoder, config)]
-    command += ["-pix_fmt", "yuv420p", *_BT709, "-an"]
+    command += [*BT709_TAGS, "-i", source, *encoder_args(encoder, config)]
+    command += ["-pix_fmt", "yuv420p", *BT709_TAGS, "-an"]
     if output is None:
         return [*command, "-f", "null", "-"]
     return [*command, "-movflags", "+faststart", "-f", "mp4", "-y", str(output)]

@@ -20,6 +20,7 @@ import av
 from framecast.config import EncoderConfig
 from framecast.errors import RenderError
 from framecast.render.audio_spec import PictureFit
+from framecast.render.colour import BT709_PARAMS, BT709_TAGS, to_bt709
 from framecast.render.encode import choose_encoder, encoder_args
 from framecast.render.probe import VideoStreamInfo
 
@@ -27,12 +28,6 @@ __all__ = ["PicturePlan", "StreamSpan", "picture_arguments", "plan_picture", "st
 
 _COPYABLE = ("h264",)  # what every framecast output is: H.264 in MP4
 _FPS_DENOMINATOR = 1001
-_TAGS = ["-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709"]
-_TAGS += ["-color_range", "tv"]
-_BT709 = "color_primaries=bt709:color_trc=bt709:colorspace=bt709:range=tv"
-# AVColorSpace values swscale converts from; anything else (unspecified above all) is taken as
-# BT.709 and left as it is (as concatenate does).
-_MATRICES = {4: "fcc", 5: "bt470", 6: "smpte170m", 7: "smpte240m", 9: "bt2020"}
 
 
 @dataclass(frozen=True)
@@ -148,14 +143,15 @@ def picture_arguments(
         f"setpts=(PTS-STARTPTS)*{plan.factor:.9f}" if plan.factor != 1 else "setpts=PTS-STARTPTS"
     ]
     chain.append(f"fps=fps={plan.fps.numerator}/{plan.fps.denominator}")
-    source = _MATRICES.get(stream.colorspace or 0, "bt709")
-    chain.append(f"scale=in_color_matrix={source}:out_color_matrix=bt709:out_range=tv")
-    chain.append(f"format=yuv420p,setparams={_BT709}")
+    first, colour = to_bt709(stream.colorspace, stream.primaries, stream.transfer)
+    chain += [first] if first is not None else []
+    chain.append(f"scale={colour}")
+    chain.append(f"format=yuv420p,setparams={BT709_PARAMS}")
     if plan.how in ("freeze", "retime"):
         chain.append("tpad=stop=-1:stop_mode=clone")  # the last frame, as long as needed
     arguments += ["-filter_complex", f"[0:{stream.index}]{','.join(chain)}[v]"]
     arguments += ["-map", "[v]", "-map", "1:a:0", "-c:a", "copy"]
-    arguments += [*encoder_args(choose_encoder(config), config), "-pix_fmt", "yuv420p", *_TAGS]
+    arguments += [*encoder_args(choose_encoder(config), config), "-pix_fmt", "yuv420p", *BT709_TAGS]
     return [*arguments, "-frames:v", str(plan.frames), *mp4]
 
 
