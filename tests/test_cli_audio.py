@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+
+import pytest
 
 from framecast.render.probe import probe_media
 from tests.support.clips import lavfi_audio, lavfi_clip
@@ -19,7 +22,9 @@ def test_audio_mixes_narration_parts_and_music_to_a_loudness_target(tmp_path: Pa
         "--loudness", "-16", "--out", str(out),
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert "picture copied" in result.stdout and "integrated_lufs" in result.stdout
+    assert "picture copied" in result.stdout
+    measured = re.search(r"integrated_lufs (-?[\d.]+)", result.stdout)
+    assert measured is not None and float(measured[1]) == pytest.approx(-16, abs=1.0)
     media = probe_media(out)
     assert media.audio is not None and media.audio.codec == "aac"
 

@@ -11,6 +11,7 @@ LIGHT_MODULES = (
     "framecast.contracts.envelope",
     "framecast.contracts.img2vid",
     "framecast.contracts.concatenate",
+    "framecast.contracts.audio",
     "framecast.contracts.webhook",
     "framecast.contracts.upload_urls",
     "framecast.operations",
@@ -43,7 +44,8 @@ def test_the_api_service_loads_no_renderer() -> None:
     # Workers render in their own processes; the API's process only routes and records.
     script = (
         "import json, sys, framecast.api.app, framecast.cli\n"
-        "print(json.dumps(sorted(m for m in ('numpy', 'cv2', 'numba', 'av') if m in sys.modules)))"
+        "heavy = ('numpy', 'cv2', 'numba', 'av', 'PIL', 'imageio_ffmpeg')\n"
+        "print(json.dumps(sorted(m for m in heavy if m in sys.modules)))"
     )
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import pytest
 
+from framecast.contracts.audio import AudioJob
 from framecast.contracts.concatenate import ConcatenateJob
 from framecast.contracts.img2vid import Img2VidJob
 from framecast.errors import InputError
@@ -14,8 +17,9 @@ def test_every_record_names_its_route_models_and_worker() -> None:
     assert set(OPERATIONS) == {"img2vid", "concatenate", "audio"}
     for name, op in OPERATIONS.items():
         assert op.route == f"/video/{name}"
-        assert op.worker_job.model_fields["operation"].annotation is not None
-        assert callable(op.worker_function())
+        assert get_args(op.worker_job.model_fields["operation"].annotation) == (name,)
+        run = op.worker_function()
+        assert (run.__module__, run.__name__) == (f"framecast.worker.ops.{name}", f"run_{name}")
 
 
 def test_the_worker_job_union_picks_the_model_by_operation() -> None:
@@ -28,6 +32,10 @@ def test_the_worker_job_union_picks_the_model_by_operation() -> None:
         {**base, "operation": "concatenate", "items": [{"index": 0, "id": "v", "videos": videos}]}
     )
     assert isinstance(job2, ConcatenateJob)
+    source = {"index": 0, "id": "v", "video_url": "http://x/v.mp4"}
+    source["tracks"] = [{"role": "narration", "url": "http://x/n.mp3"}]
+    job3 = parse_worker_job({**base, "operation": "audio", "items": [source]})
+    assert isinstance(job3, AudioJob)
 
 
 def test_an_unknown_operation_is_refused_naming_the_known_ones() -> None:

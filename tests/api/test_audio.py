@@ -86,11 +86,11 @@ def test_addaudio_takes_the_older_shape_and_freezes_the_picture_under_longer_aud
         ),
         (
             {"tracks": [{"role": "narration", "url": "http://x/n.mp3"}], "loudness": "loud"},
-            "loudness",
+            'loudness: must be one of youtube, podcast, broadcast; got "loud"',
         ),
         (
             {"tracks": [{"role": "narration", "url": ["http://x/1.mp3", "ftp://x/2.mp3"]}]},
-            "tracks[0].url[1]:",
+            "tracks[0].url[1]: the URL scheme 'ftp' is not supported",
         ),
         ({"tracks": [], "original_audio": "mute"}, "tracks: nothing to mix"),
         ({"tracks": []}, "tracks: give at least one track"),

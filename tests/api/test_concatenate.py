@@ -107,7 +107,7 @@ def test_mixed_inputs_are_reencoded_to_one_size_with_a_transition(
         ),
         (
             {"videos": [{"video_url": "ftp://x/a.mp4"}] * 2},
-            "videos[0].video_url:",
+            "videos[0].video_url: the URL scheme 'ftp' is not supported",
         ),
         (
             {"videos": [{"video_url": "http://x/a.mp4"}] * 2, "aspect": "9:16", "width": 640},

@@ -7,9 +7,9 @@ an ``audio`` request.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, WithJsonSchema, field_validator
 
 from framecast.config import Settings
 from framecast.contracts.envelope import JobEnvelope, JobResult
@@ -17,9 +17,9 @@ from framecast.contracts.fields import (
     AudioRole,
     FitLength,
     Frozen,
-    LoudnessPreset,
     OriginalAudio,
     PictureFit,
+    one_of,
 )
 from framecast.contracts.plan import NewItem, Plan, WorkItem, media_url
 from framecast.contracts.upload_target import ApiUpload
@@ -84,6 +84,18 @@ class LoudnessSpec(Frozen):
     true_peak_db: float = Field(-1.5, ge=-9, le=0, description="True-peak ceiling, dBTP.")
 
 
+# The document shows both forms a client may send.
+_LOUDNESS_SCHEMA = WithJsonSchema(
+    {
+        "anyOf": [
+            {"$ref": "#/components/schemas/LoudnessSpec"},
+            {"type": "string", "enum": list(LOUDNESS_PRESETS)},
+            {"type": "null"},
+        ]
+    }
+)
+
+
 class AudioCreate(JobEnvelope):
     """``POST /video/audio``: the video with narration/music mixed under it; picture copied."""
 
@@ -92,9 +104,18 @@ class AudioCreate(JobEnvelope):
     tracks: list[AudioTrackSpec] = Field(default_factory=list, max_length=MAX_TRACKS)
     original_audio: OriginalAudio = Field("keep", description="The video's own sound.")
     fit: FitSpec = Field(default_factory=FitSpec)
-    loudness: LoudnessSpec | LoudnessPreset | None = Field(
+    loudness: Annotated[LoudnessSpec | None, _LOUDNESS_SCHEMA] = Field(
         None, description="A target, or youtube (-14/-1), podcast (-16/-1.5), broadcast (-23/-1)."
     )
+
+    @field_validator("loudness", mode="before")
+    @classmethod
+    def _preset(cls, value: Any) -> Any:
+        """A preset's name is read as its numbers (one error naming the presets if unknown)."""
+        if not isinstance(value, str):
+            return value
+        target, peak = LOUDNESS_PRESETS[one_of(tuple(LOUDNESS_PRESETS))(value)]
+        return {"target_lufs": target, "true_peak_db": peak}
 
 
 class AddAudioCreate(JobEnvelope):
@@ -171,9 +192,7 @@ def plan_audio(body: AudioCreate, settings: Settings) -> Plan:
 
 def audio_options(body: AudioCreate) -> AudioOptions:
     """The worker job's options of ``body`` (a loudness preset read as its numbers)."""
-    return AudioOptions(
-        original_audio=body.original_audio, fit=body.fit, loudness=loudness_of(body.loudness)
-    )
+    return AudioOptions(original_audio=body.original_audio, fit=body.fit, loudness=body.loudness)
 
 
 def checked_tracks(body: AudioCreate, source: Callable[[str, str], str]) -> list[AudioTrackSpec]:
@@ -207,11 +226,3 @@ def checked_tracks(body: AudioCreate, source: Callable[[str, str], str]) -> list
             "tracks: give at least one track (or a loudness target for the video's own sound)"
         )
     return tracks
-
-
-def loudness_of(value: LoudnessSpec | str | None) -> LoudnessSpec | None:
-    """A preset's name read as its numbers."""
-    if isinstance(value, str):
-        target, peak = LOUDNESS_PRESETS[value]
-        return LoudnessSpec(target_lufs=target, true_peak_db=peak)
-    return value

@@ -18,7 +18,6 @@ from framecast.contracts.vocab import (
     EASING_NAMES,
     FIT_LENGTHS,
     FITS,
-    LOUDNESS_PRESETS,
     MOTIONS,
     MOVES,
     ORIGINAL_AUDIO,
@@ -69,8 +68,6 @@ AudioRole = Annotated[str, AfterValidator(one_of(AUDIO_ROLES)), _enum(AUDIO_ROLE
 OriginalAudio = Annotated[str, AfterValidator(one_of(ORIGINAL_AUDIO)), _enum(ORIGINAL_AUDIO)]
 FitLength = Annotated[str, AfterValidator(one_of(FIT_LENGTHS)), _enum(FIT_LENGTHS)]
 PictureFit = Annotated[str, AfterValidator(one_of(PICTURE_FITS)), _enum(PICTURE_FITS)]
-_PRESETS = tuple(LOUDNESS_PRESETS)
-LoudnessPreset = Annotated[str, AfterValidator(one_of(_PRESETS)), _enum(_PRESETS)]
 Colour = Annotated[
     str, AfterValidator(_colour), WithJsonSchema({"type": "string", "pattern": _COLOUR.pattern})
 ]

@@ -29,17 +29,17 @@ def normalize_url(raw: str) -> str:
     """Return ``raw`` as a valid http(s) URL, or raise ``InputError`` saying why it cannot be."""
     text = _STRAY.sub("", raw).strip()
     if not text:
-        raise InputError("image URL is empty")
+        raise InputError("the URL is empty")
     try:
         parts = urlsplit(text)
     except ValueError as exc:
-        raise InputError(f"image URL is malformed ({exc}): {_clip(text)!r}") from exc
+        raise InputError(f"the URL is malformed ({exc}): {_clip(text)!r}") from exc
     scheme = parts.scheme.lower()
     if not scheme or "://" not in text:
-        raise InputError(f"image URL must start with http:// or https://, got {_clip(text)!r}")
+        raise InputError(f"the URL must start with http:// or https://, got {_clip(text)!r}")
     if scheme not in ("http", "https"):
         raise InputError(
-            f"image URL scheme {scheme!r} is not supported: only http and https are accepted"
+            f"the URL scheme {scheme!r} is not supported: only http and https are accepted"
         )
     netloc = _netloc(parts.netloc, text)
     return urlunsplit(
@@ -77,9 +77,9 @@ def _netloc(netloc: str, text: str) -> str:
         host, _, port = hostport.partition(":")
         host = _encode_host(host.rstrip("."), text) if host.rstrip(".") else ""
     if not host or host == "[]":
-        raise InputError(f"image URL has no host: {_clip(text)!r}")
+        raise InputError(f"the URL has no host: {_clip(text)!r}")
     if port and not (port.isdigit() and 0 < int(port) < 65536):
-        raise InputError(f"image URL has an invalid port {port!r}: {_clip(text)!r}")
+        raise InputError(f"the URL has an invalid port {port!r}: {_clip(text)!r}")
     userinfo = _quote(userinfo, _USERINFO_SAFE) + at
     return f"{userinfo}{host}:{port}" if port else f"{userinfo}{host}"
 
@@ -87,15 +87,15 @@ def _netloc(netloc: str, text: str) -> str:
 def _encode_host(host: str, text: str) -> str:
     if host.isascii():
         if not re.fullmatch(r"[A-Za-z0-9._~!$&'()*+,;=%-]+", host):
-            raise InputError(f"image URL has an invalid host {host!r}: {_clip(text)!r}")
+            raise InputError(f"the URL has an invalid host {host!r}: {_clip(text)!r}")
         encoded = host.lower()
     else:
         try:
             encoded = str(idna.encode(host, uts46=True).decode("ascii"))
         except UnicodeError as exc:  # idna.IDNAError is one
-            raise InputError(f"image URL has an invalid host {host!r}: {exc}") from exc
+            raise InputError(f"the URL has an invalid host {host!r}: {exc}") from exc
     if problem := _dns_name_problem(encoded):
-        raise InputError(f"image URL has an invalid host {host!r}: {problem}")
+        raise InputError(f"the URL has an invalid host {host!r}: {problem}")
     return encoded
 
 

@@ -161,7 +161,7 @@ def checked_webhook_url(url: str | None, allow_private: bool) -> str | None:
     try:
         normalized = normalize_url(url)
     except InputError as exc:
-        raise InputError(f"webhook_url: {exc.message.replace('image URL', 'the URL')}") from exc
+        raise InputError(f"webhook_url: {exc.message}") from exc
     address = literal_address(urlsplit(normalized).hostname or "")
     if not allow_private and address is not None and not is_public_address(address):
         raise InputError(
