@@ -30,8 +30,10 @@ test: lint
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/bench_render.py
+	$(BIN)/python bench/bench_startup.py
 	$(BIN)/python bench/bench_api.py
 	$(BIN)/python bench/bench_concat.py
+	$(BIN)/python bench/bench_caption.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

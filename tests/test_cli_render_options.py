@@ -66,10 +66,12 @@ def test_bad_flags_name_the_option_and_what_is_allowed(tmp_path: Path) -> None:
     spin = run_cli("render", str(tmp_path / "a.jpg"), "--duration", "1", "--motion", "spin")
     assert spin.returncode == 2
     assert "motion: must be one of zoom_in, zoom_out" in spin.stderr
+    (tmp_path / "wide.jpg").write_bytes(gradient_jpeg(64, 36))  # 16:9: no room to pan up
     flat = run_cli(
-        "render", str(tmp_path / "a.jpg"), "--duration", "1", "--motion", "pan_up", "--zoom", "1"
-    )
-    assert flat.returncode == 2 and "pan_up needs zoom above 1.0" in flat.stderr
+        "render", str(tmp_path / "wide.jpg"), "--duration", "0.05", "--motion", "pan_up",
+        "--zoom", "1", "--out", str(tmp_path),
+    )  # fmt: skip
+    assert flat.returncode == 1 and "pan_up at zoom 1 has no room to move" in flat.stderr
     both = run_cli(
         "render", str(tmp_path / "a.jpg"), "--duration", "1", "--aspect", "9:16", "--width", "640"
     )

@@ -7,6 +7,7 @@ from typing import get_args
 import pytest
 
 from framecast.contracts.audio import AudioJob
+from framecast.contracts.caption import CaptionJob
 from framecast.contracts.concatenate import ConcatenateJob
 from framecast.contracts.img2vid import Img2VidJob
 from framecast.errors import InputError
@@ -14,7 +15,7 @@ from framecast.operations import OPERATIONS, parse_worker_job
 
 
 def test_every_record_names_its_route_models_and_worker() -> None:
-    assert set(OPERATIONS) == {"img2vid", "concatenate", "audio"}
+    assert set(OPERATIONS) == {"img2vid", "concatenate", "audio", "caption"}
     for name, op in OPERATIONS.items():
         assert op.route == f"/video/{name}"
         assert get_args(op.worker_job.model_fields["operation"].annotation) == (name,)
@@ -36,10 +37,14 @@ def test_the_worker_job_union_picks_the_model_by_operation() -> None:
     source["tracks"] = [{"role": "narration", "url": "http://x/n.mp3"}]
     job3 = parse_worker_job({**base, "operation": "audio", "items": [source]})
     assert isinstance(job3, AudioJob)
+    words = {"words": [{"word": "hi", "start": 0, "end": 0.5}]}
+    source4 = {"index": 0, "id": "v", "video_url": "http://x/v.mp4", "captions": words}
+    job4 = parse_worker_job({**base, "operation": "caption", "items": [source4]})
+    assert isinstance(job4, CaptionJob) and job4.items[0].captions.kind() == "words"
 
 
 def test_an_unknown_operation_is_refused_naming_the_known_ones() -> None:
-    with pytest.raises(InputError, match="'img2vid', 'concatenate', 'audio'"):
+    with pytest.raises(InputError, match="'img2vid', 'concatenate', 'audio', 'caption'"):
         parse_worker_job({"operation": "spin", "job_id": "j", "items": []})
 
 

@@ -1,21 +1,24 @@
 """The command line: ``framecast serve``, ``framecast worker``, and local work with no server:
-``framecast render``, ``framecast concat`` and ``framecast audio``."""
+``framecast render``, ``framecast concat``, ``framecast audio`` and ``framecast caption``."""
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 
-from pydantic import ValidationError
-
-from framecast.commands import audio, concat, render
+from framecast.commands import audio, caption, concat, render
 from framecast.config import Settings
 from framecast.errors import FramecastError, describe_validation_errors
 from framecast.logs import LOG_FORMAT
 
 
 def main(argv: list[str] | None = None) -> int:
+    # numpy's OpenBLAS starts a thread per core as it loads, for matrix maths framecast never
+    # does: ~40 ms of CPU at every start of a render or a worker (and of the pool's workers,
+    # which inherit this). One is enough, unless the environment says otherwise.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     parser = argparse.ArgumentParser(prog="framecast", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the API service (settings from the environment)")
@@ -24,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
         "worker", help="run the RunPod Serverless worker (SDK options such as --test_input pass on)"
     )
     worker.set_defaults(run=_worker)
-    for command in (render, concat, audio):
+    for command in (render, concat, audio, caption):
         command.add(commands)
     args, unknown = parser.parse_known_args(argv)
     if unknown and args.command != "worker":
@@ -39,7 +42,13 @@ def main(argv: list[str] | None = None) -> int:
     except FramecastError as exc:
         print(f"framecast: {exc.message}", file=sys.stderr)
         return 2
-    except ValidationError as exc:  # a local command's options, checked by the API's models
+    except Exception as exc:
+        # pydantic loads with the API's models, which check a local command's options: it
+        # costs --help and serve --help nothing until then.
+        from pydantic import ValidationError
+
+        if not isinstance(exc, ValidationError):
+            raise
         print(f"framecast: {describe_validation_errors(exc.errors())}", file=sys.stderr)
         return 2
 
@@ -48,8 +57,12 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from framecast.api.app import create_app
+    from framecast.logs import configure_logging
 
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    configure_logging(settings.log_format)
+    app = create_app(settings)
+    # log_config=None: uvicorn's lines go through the handler configure_logging installed.
+    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, log_level="info")
     return 0
 
 

@@ -96,6 +96,10 @@ class Settings:
     webhook_attempts: int = 6
     webhook_retry_seconds: float = 10.0  # then ×3: 10, 30, 90, 270, 810 s (20 minutes)
     webhook_timeout_seconds: float = 10.0
+    log_format: str = "plain"  # plain | json (framecast.logs)
+    # GET /metrics without the API key: for a scraper on a private network (Prometheus can also
+    # send the key as a bearer token: see the README).
+    metrics_public: bool = False
     # runpod backend
     runpod_api_key: str | None = None
     runpod_endpoint_id: str | None = None
@@ -180,6 +184,8 @@ class Settings:
             webhook_attempts=reader.integer("WEBHOOK_ATTEMPTS", 6, low=1, high=20),
             webhook_retry_seconds=reader.number("WEBHOOK_RETRY_SECONDS", 10.0, low=0.01),
             webhook_timeout_seconds=reader.number("WEBHOOK_TIMEOUT_SECONDS", 10.0, low=0.1),
+            log_format=reader.choice("LOG_FORMAT", "plain", ("plain", "json")),
+            metrics_public=reader.boolean("METRICS_PUBLIC", False),
             runpod_api_key=reader.text("RUNPOD_API_KEY", "") or None,
             runpod_endpoint_id=reader.text("RUNPOD_ENDPOINT_ID", "") or None,
             runpod_base_url=reader.text("RUNPOD_BASE_URL", "https://api.runpod.ai/v2").rstrip("/"),

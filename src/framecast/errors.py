@@ -14,9 +14,11 @@ chained with ``from exc``. Each class knows the HTTP status it maps to when it r
     ├── BackendError       the backend could not run or track a job                   502
     └── ItemError          one item of a job failed; the message is for the user
         ├── FetchError     the source could not be downloaded
+        │   └── AddressRefused  its host resolves to a private or local address (permanent)
         ├── ImageError     the download is not a usable image
         ├── RenderError    ffmpeg failed (exit code and the tail of its stderr)
-        └── UploadError    the finished clip could not be stored
+        ├── UploadError    the finished clip could not be stored
+        └── JobStopped     the job was cancelled or passed its deadline: not the item's fault
 """
 
 from __future__ import annotations
@@ -84,6 +86,10 @@ class FetchError(ItemError):
     code = "fetch_failed"
 
 
+class AddressRefused(FetchError):
+    """The host resolves to an address this service may not reach: no retry can change that."""
+
+
 class ImageError(ItemError):
     code = "bad_image"
 
@@ -96,9 +102,19 @@ class UploadError(ItemError):
     code = "upload_failed"
 
 
+class JobStopped(ItemError):
+    """Work on the item stopped because its job no longer wants it (logged once per job)."""
+
+    code = "job_stopped"
+
+
 def describe_validation_errors(errors: list[Any]) -> str:
     """pydantic's errors as ``images[2].duracao: Input should be greater than 0; …``."""
-    return "; ".join(f"{field_path(e['loc'])}: {e['msg']}" for e in errors)
+    # A ValueError raised in a validator comes back as "Value error, <its message>": pydantic's
+    # wording, not ours; the message alone says it.
+    return "; ".join(
+        f"{field_path(e['loc'])}: {str(e['msg']).removeprefix('Value error, ')}" for e in errors
+    )
 
 
 def field_path(loc: tuple[Any, ...] | list[Any]) -> str:

@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from framecast.config import Settings
 from framecast.contracts.audio import AudioCreate, AudioJob, plan_audio
+from framecast.contracts.caption import SIDECAR_FILES, CaptionCreate, CaptionJob, plan_caption
 from framecast.contracts.concatenate import ConcatenateCreate, ConcatenateJob, plan_concatenate
 from framecast.contracts.envelope import JobEnvelope
 from framecast.contracts.img2vid import Img2VidCreate, Img2VidJob, plan_img2vid
@@ -34,6 +35,7 @@ class Operation:
     plan: Callable[[Any, Settings], Plan]  # request → items, options, deadline allowance
     worker: str  # "module:function" run by workers: (job, settings, uploader, fetch) → output
     top_level: tuple[str, ...] = ()  # result fields shown on the answer, not on each video
+    files: tuple[str, ...] = ()  # files an item may carry beside its video (S3: presigned)
 
     def worker_function(self) -> Callable[..., dict[str, Any]]:
         """The worker function (imports the renderer: workers only)."""
@@ -68,19 +70,30 @@ AUDIO = Operation(
     worker="framecast.worker.ops.audio:run_audio",
     top_level=("picture", "loudness", "av_end_diff_ms", "warnings"),
 )
-OPERATIONS: dict[str, Operation] = {op.name: op for op in (IMG2VID, CONCATENATE, AUDIO)}
+CAPTION = Operation(
+    name="caption",
+    route="/video/caption",
+    request=CaptionCreate,
+    worker_job=CaptionJob,
+    plan=plan_caption,
+    worker="framecast.worker.ops.caption:run_caption",
+    files=SIDECAR_FILES,
+    top_level=("encode_passes", "font", "pages", "words", "audio", "warnings"),
+)
+OPERATIONS: dict[str, Operation] = {op.name: op for op in (IMG2VID, CONCATENATE, AUDIO, CAPTION)}
 
 # The worker job on both sides of the wire: a union discriminated by ``operation``, of the
 # records' models (spelled out for type checkers; the assert keeps the two lists one).
-WorkerJob = Annotated[Img2VidJob | ConcatenateJob | AudioJob, Field(discriminator="operation")]
-_WORKER_JOB: TypeAdapter[Img2VidJob | ConcatenateJob | AudioJob] = TypeAdapter(WorkerJob)
+AnyWorkerJob = Img2VidJob | ConcatenateJob | AudioJob | CaptionJob
+WorkerJob = Annotated[AnyWorkerJob, Field(discriminator="operation")]
+_WORKER_JOB: TypeAdapter[AnyWorkerJob] = TypeAdapter(WorkerJob)
 assert set(get_args(get_args(WorkerJob)[0])) == {op.worker_job for op in OPERATIONS.values()}
 
 
-def parse_worker_job(data: Any) -> Img2VidJob | ConcatenateJob | AudioJob:
+def parse_worker_job(data: Any) -> AnyWorkerJob:
     """Validate a worker job of any operation; InputError naming the fields if it is invalid."""
     try:
-        job: Img2VidJob | ConcatenateJob | AudioJob = _WORKER_JOB.validate_python(data)
+        job: AnyWorkerJob = _WORKER_JOB.validate_python(data)
     except ValidationError as exc:
         # The union puts the operation's name first in each location: the fields are the news.
         errors = [

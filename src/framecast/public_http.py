@@ -20,7 +20,7 @@ import anyio.to_thread
 import httpcore
 import httpx
 
-from framecast.errors import FetchError
+from framecast.errors import AddressRefused, FetchError
 
 __all__ = [
     "PublicAsyncTransport",
@@ -41,12 +41,12 @@ _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
 def public_addresses(host: str, port: int) -> list[str]:
-    """The addresses ``host`` resolves to; ``FetchError`` unless every one is public."""
+    """The addresses ``host`` resolves to; ``AddressRefused`` unless every one is public."""
     addresses = any_addresses(host, port)
     for text in addresses:
         address = _address(text)
         if not is_public_address(address):
-            raise FetchError(
+            raise AddressRefused(
                 f"host {host.strip('[]')} resolves to {address}, which is not a public address;"
                 " set FETCH_ALLOW_PRIVATE=true to allow private and local addresses"
             )

@@ -13,20 +13,17 @@ from tests.support.http_server import MediaServer
 from tests.support.service import ServiceProcess
 
 
-def serve(media_server: MediaServer, path: Path, content_type: str) -> str:
-    media_server.add(f"/{path.name}", path.read_bytes(), content_type=content_type)
-    return media_server.url(f"/{path.name}")
-
-
 def test_narration_parts_and_ducked_music_reach_the_loudness_target_over_a_copied_picture(
     service: ServiceProcess, media_server: MediaServer, tmp_path: Path
 ) -> None:
-    video = serve(media_server, lavfi_clip(tmp_path / "v.mp4", 4.0), "video/mp4")
+    video = media_server.serve_file(lavfi_clip(tmp_path / "v.mp4", 4.0), "video/mp4")
     parts = [
-        serve(media_server, lavfi_audio(tmp_path / f"n{i}.mp3", 1.5, 300 + 100 * i), "audio/mpeg")
+        media_server.serve_file(
+            lavfi_audio(tmp_path / f"n{i}.mp3", 1.5, 300 + 100 * i), "audio/mpeg"
+        )
         for i in range(2)
     ]
-    music = serve(media_server, lavfi_audio(tmp_path / "m.wav", 1.0, 1000), "audio/wav")
+    music = media_server.serve_file(lavfi_audio(tmp_path / "m.wav", 1.0, 1000), "audio/wav")
     body = {
         "id": "final",
         "video_url": video,
@@ -54,8 +51,8 @@ def test_narration_parts_and_ducked_music_reach_the_loudness_target_over_a_copie
 def test_addaudio_takes_the_older_shape_and_freezes_the_picture_under_longer_audio(
     service: ServiceProcess, media_server: MediaServer, tmp_path: Path
 ) -> None:
-    video = serve(media_server, lavfi_clip(tmp_path / "v.mp4", 1.0), "video/mp4")
-    audio = serve(media_server, lavfi_audio(tmp_path / "a.mp3", 2.0), "audio/mpeg")
+    video = media_server.serve_file(lavfi_clip(tmp_path / "v.mp4", 1.0), "video/mp4")
+    audio = media_server.serve_file(lavfi_audio(tmp_path / "a.mp3", 2.0), "audio/mpeg")
     with service.client() as client:
         response = client.post("/video/addaudio", json={"url_video": video, "url_audio": audio})
     assert response.status_code == 200, response.text
@@ -112,7 +109,7 @@ def test_bad_requests_are_400_naming_the_field(
 def test_an_audio_url_serving_an_image_fails_the_job_naming_it(
     service: ServiceProcess, media_server: MediaServer, tmp_path: Path
 ) -> None:
-    video = serve(media_server, lavfi_clip(tmp_path / "v.mp4", 0.5), "video/mp4")
+    video = media_server.serve_file(lavfi_clip(tmp_path / "v.mp4", 0.5), "video/mp4")
     media_server.add("/n.mp3", b"\x89PNG\r\n\x1a\n" + bytes(64), content_type="audio/mpeg")
     body = {
         "video_url": video,

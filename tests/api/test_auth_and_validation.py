@@ -67,7 +67,7 @@ def test_a_placeholder_key_is_refused_at_start(start_service) -> None:
         ({"images": [{"id": "a", "duracao": 1}]}, "images[0].image_url", "Field required"),
         ({"images": [{"id": "a", "image_url": URL, "duracao": 0}]}, "images[0].duracao", "above 0"),
         ({"images": [{"id": "a", "image_url": URL, "duracao": 61}]}, "images[0].duracao", "60"),
-        ({"images": [{"id": "a", "image_url": URL}]}, "images[0].duracao", "Field required"),
+        ({"images": [{"id": "a", "image_url": URL}]}, "images[0].duracao", "give duracao or"),
         (
             {"images": [{"id": "a", "image_url": "ftp://x/a.jpg", "duracao": 1}]},
             "images[0].image_url",

@@ -79,14 +79,6 @@ def refused(api: ServiceProcess, body: dict[str, Any]) -> str:
             "images[0].zoom: Input should be less than or equal to 4",
         ),
         (
-            {"images": [image(0), image(1, motion="pan_left", zoom=1.0)]},
-            "images[1].zoom: pan_left needs zoom above 1.0",
-        ),
-        (
-            {"images": [image(0)], "motion": "random", "zoom": 1.0},
-            "zoom: random may pick pan_left, pan_right, pan_up, pan_down",
-        ),
-        (
             {"images": [image(0)], "motion": "random", "motions": ["zoom_in", "random"]},
             f'motions[1]: must be one of {MOVES}; got "random"',
         ),
@@ -191,3 +183,46 @@ def test_the_same_random_request_renders_the_same_clips(api, images, tmp_path):
         assert all(np.abs(a - b).max() <= 2 for a, b in zip(first, second, strict=True))
     # items differ: no two neighbours share a move, so their last frames differ
     assert np.abs(runs[0][0][-1] - runs[0][1][-1]).max() > 10
+
+
+def test_each_video_shows_random_s_pick_and_the_request_s_duration_is_every_image_s(api, images):
+    url = images.url("/landscape.jpg")
+    body = {
+        "width": 160,
+        "height": 90,
+        "motion": "random",
+        "seed": 3,
+        "duration": 0.25,
+        "images": [{"id": f"r{i}", "image_url": url} for i in range(2)],
+    }
+    videos = post(api, body)["videos"]
+    assert [v["id"] for v in videos] == ["r0", "r1"]
+    assert all(v["motion"] in MOVES.split(", ") for v in videos)
+    assert all(set(v["framing"]) == {"start", "end"} for v in videos)
+
+
+def test_a_pan_at_zoom_1_runs_across_a_panorama_and_fails_on_an_image_with_no_room(api):
+    with MediaServer() as server:
+        server.add("/wide.jpg", jpeg(gradient_rgb(900, 300)))
+        server.add("/flat.jpg", jpeg(gradient_rgb(320, 180)))
+        body = {
+            "width": 160,
+            "height": 90,
+            "motion": "pan_right",
+            "zoom": 1.0,
+            "duracao": 0.25,
+            "images": [
+                {"id": "wide", "image_url": server.url("/wide.jpg")},
+                {"id": "flat", "image_url": server.url("/flat.jpg")},
+            ],
+        }
+        with api.client() as client:
+            response = client.post("/video/img2vid", json=body)
+    assert (response.status_code, response.json()["code"]) == (200, 207), response.text
+    assert [v["id"] for v in response.json()["videos"]] == ["wide"]
+    [failed] = response.json()["failed"]
+    assert failed == {
+        "id": "flat",
+        "error": "pan_right at zoom 1 has no room to move: the frame already shows the image's"
+        " whole width; raise zoom above 1.0",
+    }

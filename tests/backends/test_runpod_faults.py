@@ -98,7 +98,7 @@ def test_cancel_cancels_the_runpod_jobs(
     cloud.wait_for(lambda: running.id in cloud.stops_delivered["pod-0"], 30)
     # RunPod's stop reaches the SDK; our worker itself stops before rendering anything more
     # (the SDK cannot interrupt a clip in progress: that check is ours).
-    cloud.wait_for(lambda: "skipped: the job was cancelled" in worker.log(), 30)
+    cloud.wait_for(lambda: f"job stopped job_id={job_id} reason=cancelled" in worker.log(), 30)
     assert "clip uploaded" not in worker.log()
 
 

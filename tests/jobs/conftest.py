@@ -18,7 +18,7 @@ from framecast.backends.base import RunRecord
 from framecast.backends.inline import InlineBackend
 from framecast.config import FetchConfig, Settings
 from framecast.contracts.plan import NewItem, Plan
-from framecast.jobs.model import Item
+from framecast.jobs.model import Item, ItemFile
 from framecast.jobs.service import JobService, Submission
 from framecast.jobs.store import JobStore
 from framecast.jobs.upload_token import UploadTokens
@@ -86,6 +86,14 @@ async def upload(
     """What a worker's ``PUT /upload/{job_id}/{index}`` does once the API has it."""
     digest = hashlib.sha256(data).hexdigest()
     return await service.intake.store_clip(job_id, index, chunks(data), digest, result)
+
+
+async def upload_file(
+    service: JobService, job_id: str, index: int, name: str, data: bytes
+) -> ItemFile:
+    """What a worker's ``PUT /upload/{job_id}/{index}/files/{name}`` does once the API has it."""
+    digest = hashlib.sha256(data).hexdigest()
+    return await service.intake.store_file(job_id, index, name, chunks(data), digest)
 
 
 async def within(awaitable: Awaitable[T]) -> T:

@@ -10,7 +10,7 @@ import pytest
 
 from framecast.errors import ConfigError
 from framecast.jobs.migrations import LATEST_VERSION, MIGRATIONS, migrate
-from framecast.jobs.model import ItemStatus, JobStatus, WebhookState
+from framecast.jobs.model import ItemFile, ItemStatus, JobStatus, WebhookState
 from framecast.jobs.store import JobStore
 
 FIXTURE = Path(__file__).parent / "fixtures" / "db-6a67c94.sql"
@@ -124,6 +124,41 @@ def test_an_item_of_the_migrated_database_records_a_result(store: JobStore) -> N
     assert again is not None and again.items[1].result == item.result
 
 
+def test_a_pending_item_of_the_migrated_database_records_files_then_its_clip(
+    store: JobStore,
+) -> None:
+    key = f"{RUNNING}/0001-img-1"
+    srt = ItemFile("captions.srt", f"{key}.captions.srt", 120, "ab" * 32, f"/output/{key}.srt")
+    assert store.record_file(RUNNING, 1, srt)
+    assert not store.record_file(RUNNING, 0, srt)  # item 0 is done: its files came before
+    job = store.get(RUNNING)
+    assert job is not None
+    item = job.items[1]
+    item.status, item.key, item.bytes, item.sha256 = ItemStatus.DONE, f"{key}.mp4", 9, "c0ffee"
+    words = ItemFile("words.json", f"{key}.words.json", 40, "cd" * 32, f"/output/{key}.json")
+    assert store.record_done(item, [words])
+    again = store.get(RUNNING)
+    assert again is not None
+    assert again.items[1].files == {"captions.srt": srt, "words.json": words}
+    assert again.items[0].files == {}
+
+
+def test_a_version_2_database_reaches_the_latest_version_with_its_items(tmp_path: Path) -> None:
+    path = load(FIXTURE.read_text(), tmp_path / "v2.db")
+    with sqlite3.connect(path) as db:  # what the release with schema version 2 left
+        db.executescript(dict(MIGRATIONS)[2])
+        db.execute("PRAGMA user_version = 2")
+    db.close()
+    store = JobStore(path)
+    try:
+        job = store.get(SUCCEEDED)
+    finally:
+        store.close()
+    assert job is not None and [i.files for i in job.items] == [{}, {}]
+    assert job.items[0].bytes == 1482113
+    assert snapshot(path)[0] == LATEST_VERSION
+
+
 def test_opening_a_migrated_database_again_changes_nothing(old_db: Path) -> None:
     JobStore(old_db).close()
     before = snapshot(old_db)
@@ -137,6 +172,7 @@ def test_a_new_file_gets_every_step(tmp_path: Path) -> None:
     assert version == LATEST_VERSION
     assert any("options TEXT NOT NULL" in line for line in dump)
     assert any("result TEXT" in line for line in dump)
+    assert any("CREATE TABLE item_files" in line for line in dump)
 
 
 def test_a_database_from_a_newer_framecast_is_refused_untouched(tmp_path: Path) -> None:

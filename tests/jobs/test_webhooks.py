@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from framecast.config import FetchConfig
 from framecast.contracts.webhook import EVENT_HEADER, JOB_HEADER, SIGNATURE_HEADER, verify
 from framecast.errors import Conflict
 from framecast.jobs.model import Job, JobStatus, WebhookState
@@ -188,6 +189,54 @@ def test_a_body_that_cannot_be_built_is_a_failed_attempt(
             [(attempt, status_code, error)] = attempts(service, job.id)
             assert (attempt, status_code) == (1, None)
             assert error == "internal error (TypeError)"
+            assert posts(media_server) == []
+
+    asyncio.run(scenario())
+
+
+def test_the_body_s_webhook_block_says_delivering_and_the_attempt_being_made(
+    tmp_path: Path, media_server: MediaServer
+) -> None:
+    media_server.add_flaky(HOOK, b"ok", failures=1, status=500, content_type="text/plain")
+    clock = Clock()
+
+    async def scenario() -> None:
+        async with job_service(tmp_path, render_one, clock=clock) as service:
+            job = await ended_job(service, media_server)
+            assert not await service.webhooks.deliver(job)
+            clock.advance(service.webhooks.retry_delay(1))
+            [due] = service.store.webhooks_due(clock.now)
+            assert await service.webhooks.deliver(due)
+            blocks = [json.loads(post.body)["webhook"] for post in posts(media_server)]
+            assert [(b["state"], b["attempt"], len(b["attempts"])) for b in blocks] == [
+                ("delivering", 1, 0),
+                ("delivering", 2, 1),
+            ]
+            assert blocks[1]["next_attempt_at"] is None
+
+    asyncio.run(scenario())
+
+
+def test_a_receiver_on_a_refused_address_fails_at_once_with_the_reason(
+    tmp_path: Path, media_server: MediaServer
+) -> None:
+    # "localhost" resolves to a loopback address, which only FETCH_ALLOW_PRIVATE allows: no
+    # retry can change that, so there is no point waiting 20 minutes of backoffs to say so.
+    media_server.add(HOOK, b"ok", "text/plain")
+    settings = settings_for(tmp_path, fetch=FetchConfig(allow_private=False))
+    url = media_server.url(HOOK).replace("127.0.0.1", "localhost")
+
+    async def scenario() -> None:
+        async with job_service(tmp_path, render_one, settings, Clock()) as service:
+            job = service.submit(img2vid(1, webhook_url=url))
+            ended = await within(service.wait(job.id, 5.0))
+            assert ended is not None
+            assert not await service.webhooks.deliver(ended)
+            hook = service.get(job.id).webhook
+            assert hook is not None
+            assert (hook.state, hook.attempts, hook.next_at) == (WebhookState.FAILED, 1, None)
+            assert "which is not a public address" in (hook.last_error or "")
+            assert "FETCH_ALLOW_PRIVATE" in (hook.last_error or "")
             assert posts(media_server) == []
 
     asyncio.run(scenario())

@@ -3,6 +3,7 @@ import sys
 import threading
 from pathlib import Path
 
+import av
 import numpy as np
 import pytest
 
@@ -19,8 +20,9 @@ from framecast.render.clip import (
     send_frames,
 )
 from framecast.render.encode import ClipEncoder
+from framecast.render.motion import Motion, Rect
 from framecast.render.probe import probe
-from tests.support.media import gradient_jpeg, gradient_rgb
+from tests.support.media import gradient_jpeg, gradient_rgb, png_bytes
 
 X264 = EncoderConfig(encoder="x264", x264_preset="ultrafast")
 SMALL = RenderSpec(width=320, height=180, fps=24.0)
@@ -115,6 +117,24 @@ def test_a_clip_stops_mid_render_when_told_and_leaves_no_file(tmp_path):
 def test_odd_output_size_is_refused():
     with pytest.raises(ValueError, match="even"):
         RenderSpec(width=321, height=180)
+
+
+def test_clip_info_reports_the_move_and_the_framing(clip):
+    framing = clip[1].framing
+    assert framing.move == "zoom_in"
+    assert framing.path.start == pytest.approx(Rect(0.0, 0.125, 1.0, 0.75))  # 4:3 in 16:9
+
+
+def test_a_transparent_image_shows_the_background_colour(tmp_path):
+    rgba = np.zeros((90, 160, 4), dtype=np.uint8)  # wholly transparent
+    image = tmp_path / "clear.png"
+    image.write_bytes(png_bytes(rgba))
+    spec = RenderSpec(320, 180, 24.0, Motion("static"), background=(255, 0, 0))
+    out = tmp_path / "clear.mp4"
+    render_clip(image, out, 0.1, spec, X264, LIMIT)
+    with av.open(str(out)) as container:
+        frame = next(container.decode(video=0)).to_ndarray(format="rgb24").astype(int)
+    assert np.abs(frame[90, 160] - (255, 0, 0)).max() < 12
 
 
 def test_render_array_accepts_a_decoded_image(tmp_path):

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from framecast.render.clip import RenderSpec, render_frames
-from framecast.render.compose import blurred_fill, image_slot
-from framecast.render.motion import Motion
+from framecast.render.compose import blurred_fill, frame_image, image_slot
+from framecast.render.motion import Motion, RandomPick, Rect
 from tests.support.media import gradient_rgb
 
 WIDTH, HEIGHT = 320, 180
@@ -79,3 +79,29 @@ def test_contain_with_the_output_aspect_equals_cover():
     cover = frames_of(image, RenderSpec(WIDTH, HEIGHT, 24.0, Motion("zoom_out", 1.3)))
     contain = frames_of(image, RenderSpec(WIDTH, HEIGHT, 24.0, Motion("zoom_out", 1.3), "contain"))
     assert all(np.array_equal(a, b) for a, b in zip(cover, contain, strict=True))
+
+
+def test_framing_names_the_move_random_took_and_its_rectangles():
+    picked = RandomPick(("pan_up", "pan_left"), seed=0, index=0)
+    framing = frame_image(3000, 1000, 1920, 1080, Motion("pan_up", 1.0, random=picked), "cover")
+    assert framing.move == "pan_left"  # a 3:1 panorama has no room to pan up at zoom 1.0
+    assert framing.path.start == pytest.approx(Rect(1 - 16 / 27, 0.0, 16 / 27, 1.0))
+
+
+def test_framing_of_explicit_rectangles_names_no_move():
+    motion = Motion(start=Rect(0, 0, 0.5, 0.5), end=Rect(0.5, 0.5, 0.5, 0.5))
+    assert frame_image(1600, 900, 1920, 1080, motion, "cover").move is None
+
+
+def test_a_source_much_smaller_than_the_output_is_warned_about():
+    framing = frame_image(320, 240, 1920, 1080, Motion("zoom_in", 1.25), "cover")
+    assert framing.enlargement == pytest.approx(7.5)  # 1920 / (320 / 1.25)
+    assert framing.warnings() == [
+        "the image is 320x240: shown at 1920x1080 it is enlarged up to 7.5 times and will look"
+        " soft; an image of 2400x1800 pixels or more would be sharp"
+    ]
+
+
+@pytest.mark.parametrize(("width", "height"), [(1920, 1080), (1280, 720), (4000, 3000)])
+def test_a_source_near_the_output_size_or_larger_gets_no_warning(width, height):
+    assert frame_image(width, height, 1920, 1080, Motion(), "cover").warnings() == []

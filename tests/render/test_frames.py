@@ -9,6 +9,7 @@ from PIL import Image
 from framecast.errors import ImageError
 from framecast.render.frames import FrameWarper, fit_canvas, load_image, prepare_source, to_yuv420
 from framecast.render.motion import Motion, Rect, static, zoom_in
+from framecast.worker.media_kinds import excerpt
 from tests.support.media import (
     gradient_jpeg,
     gradient_rgb,
@@ -47,6 +48,26 @@ def test_alpha_is_composited_over_black(tmp_path):
     assert rgb[0, 0].tolist() == [100, 50, 25]
 
 
+def test_alpha_is_composited_over_the_background_colour(tmp_path):
+    rgba = np.zeros((8, 8, 4), dtype=np.uint8)
+    rgba[...] = (200, 100, 50, 128)
+    rgba[0, 0, 3] = 0  # fully transparent: the background alone
+    rgb = load_image(write(tmp_path, "a.png", png_bytes(rgba)), LIMIT, background=(255, 255, 255))
+    assert rgb[0, 0].tolist() == [255, 255, 255]
+    assert rgb[1, 1].tolist() == [227, 177, 152]  # 200·128/255 + 255·127/255, …
+
+
+def test_a_palette_image_s_transparent_colour_shows_the_background(tmp_path):
+    image = Image.new("P", (4, 4), 0)
+    image.putpalette([10, 20, 30, 240, 240, 240])
+    image.putpixel((0, 0), 1)
+    path = tmp_path / "p.png"
+    image.save(path, transparency=0)
+    rgb = load_image(path, LIMIT, background=(0, 128, 0))
+    assert rgb[0, 0].tolist() == [240, 240, 240]
+    assert rgb[3, 3].tolist() == [0, 128, 0]
+
+
 @pytest.mark.parametrize("suffix", [".png", ".tif"])
 def test_16_bit_grey_is_scaled_not_clipped(tmp_path, suffix):
     levels = np.array([[0, 257, 30000, 65535]], dtype=np.uint16).repeat(4, axis=0)
@@ -67,6 +88,32 @@ def test_16_bit_grey_is_scaled_not_clipped(tmp_path, suffix):
 def test_unreadable_bytes_are_an_image_error(tmp_path, data):
     with pytest.raises(ImageError, match="is not a readable image"):
         load_image(write(tmp_path, "bad.jpg", data), LIMIT)
+
+
+def test_an_unreadable_image_says_what_was_received(tmp_path):
+    path = write(tmp_path, "bad.jpg", b"\x7fELF\x02\x01 not an image at all")
+    with pytest.raises(ImageError) as refused:
+        load_image(path, LIMIT, content_type="image/jpeg")
+    assert refused.value.message == (
+        "the file is not a readable image (cannot identify image file): got unrecognised binary"
+        ' data (starts with "\\x7fELF\\x02\\x01 not an image at all"), 26 bytes,'
+        " Content-Type image/jpeg"
+    )
+
+
+def test_a_broken_image_is_named_by_its_first_bytes_and_a_local_file_has_no_content_type(
+    tmp_path,
+):
+    data = truncated_jpeg()
+    with pytest.raises(ImageError) as refused:
+        load_image(write(tmp_path, "cut.jpg", data), LIMIT)
+    message = refused.value.message
+    assert message.startswith("the file is not a readable image (image file is truncated")
+    assert message.endswith(f"got JPEG (starts with {excerpt_of(data)}), {len(data)} bytes")
+
+
+def excerpt_of(data: bytes) -> str:
+    return '"' + excerpt(data) + '"'
 
 
 def test_pixel_cap_is_checked_and_named(tmp_path):

@@ -2,11 +2,13 @@ import itertools
 
 import pytest
 
+from framecast.errors import ImageError
 from framecast.render.motion import (
     MOVES,
     RANDOM_MOVES,
     CameraPath,
     Motion,
+    RandomPick,
     Rect,
     choose_move,
     crop_to_aspect,
@@ -111,9 +113,48 @@ def test_zoom_in_starts_from_the_cover_crop_and_zooms_on_its_centre():
     assert path.end == pytest.approx(Rect(0.25, 0.3125, 0.5, 0.375))
 
 
-def test_a_pan_without_room_is_refused():
-    with pytest.raises(ValueError, match=r"pan_left needs zoom above 1\.0"):
-        Motion("pan_left", 1.0)
+def test_a_pan_at_zoom_1_crosses_a_panorama_the_cover_crop_leaves_room_in():
+    path = Motion("pan_left", 1.0).path(3.0, 16 / 9)  # a 3:1 panorama in 16:9
+    assert path.start == pytest.approx(Rect(1 - 16 / 27, 0.0, 16 / 27, 1.0))
+    assert path.end == pytest.approx(Rect(0.0, 0.0, 16 / 27, 1.0))
+
+
+def test_a_pan_at_zoom_1_crosses_a_portrait_image_top_to_bottom():
+    path = Motion("pan_down", 1.0).path(3 / 4, 16 / 9)
+    assert (path.start.y, path.end.y + path.end.h) == pytest.approx((0.0, 1.0))
+
+
+@pytest.mark.parametrize(
+    ("move", "image", "why"),
+    [
+        ("pan_left", 16 / 9, "whole width"),
+        ("pan_right", 4 / 3, "whole width"),
+        ("pan_up", 3.0, "whole height"),
+        ("pan_down", 16 / 9, "whole height"),
+    ],
+)
+def test_a_pan_with_no_room_along_its_axis_is_refused_saying_why(move, image, why):
+    with pytest.raises(ImageError) as refused:
+        Motion(move, 1.0).path(image, 16 / 9)
+    assert refused.value.message == (
+        f"{move} at zoom 1 has no room to move: the frame already shows the image's {why};"
+        " raise zoom above 1.0"
+    )
+
+
+def test_random_s_pick_without_room_gives_way_to_a_move_with_room():
+    picked = RandomPick(("pan_up", "pan_left", "pan_right"), seed=3, index=0)
+    motion = Motion("pan_up", 1.0, random=picked)
+    resolved = motion.resolve(3.0, 16 / 9)
+    assert resolved.move in ("pan_left", "pan_right")
+    assert resolved == motion.resolve(3.0, 16 / 9)  # reproducible
+    assert motion.resolve(3 / 4, 16 / 9) == motion  # the pick has room: kept
+
+
+def test_random_with_no_move_that_has_room_is_refused_naming_its_choices():
+    picked = RandomPick(("pan_up", "pan_down"), seed=0, index=0)
+    with pytest.raises(ImageError, match="random picks from pan_up, pan_down; none has room"):
+        Motion("pan_up", 1.0, random=picked).path(16 / 9, 16 / 9)
 
 
 def test_explicit_rectangles_are_cropped_to_the_output_aspect_about_their_centre():

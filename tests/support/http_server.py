@@ -10,6 +10,7 @@ import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -74,6 +75,11 @@ class MediaServer:
     ) -> None:
         """Serve ``body`` at ``path``."""
         self._set(path, Route(body, content_type, status, dict(headers or {}), content_length))
+
+    def serve_file(self, path: Path, content_type: str) -> str:
+        """Serve the file ``path`` at ``/<its name>``; its URL."""
+        self.add(f"/{path.name}", path.read_bytes(), content_type=content_type)
+        return self.url(f"/{path.name}")
 
     def add_flaky(
         self,

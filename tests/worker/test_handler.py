@@ -11,7 +11,7 @@ import pytest
 
 from framecast.config import Settings
 from framecast.render.probe import probe
-from framecast.worker import upload
+from framecast.worker import upload_http
 from framecast.worker.handler import STALE_WORK_SECONDS, handle, remove_stale_work
 from tests.support.http_server import MediaServer
 from tests.support.media import solid_jpeg
@@ -74,7 +74,7 @@ def test_vps_fallback_uploads_with_the_original_contract_and_cleans_up(
 def test_an_unreachable_upload_target_fails_items_not_the_worker(
     tmp_path: Path, media_server: MediaServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(upload, "BACKOFF_SECONDS", 0.01)
+    monkeypatch.setattr(upload_http, "BACKOFF_SECONDS", 0.01)
     body = job(
         media_server, upload={"type": "api", "url": "http://127.0.0.1:9/upload/job-1", "token": "t"}
     )

@@ -14,7 +14,15 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFont
 
-from framecast.worker.media_kinds import SNIFF_BYTES, MediaKind, describe, excerpt, fits, sniff
+from framecast.worker.media_kinds import (
+    SNIFF_BYTES,
+    MediaKind,
+    describe,
+    describe_received,
+    excerpt,
+    fits,
+    sniff,
+)
 
 VIDEO = ["-f", "lavfi", "-i", "testsrc=size=64x48:rate=10:duration=0.3"]
 SINE = ["-f", "lavfi", "-i", "sine=frequency=440:duration=0.3"]
@@ -261,3 +269,13 @@ def test_what_was_received_is_described_with_a_printable_excerpt() -> None:
 
 def test_an_excerpt_escapes_what_is_not_printable() -> None:
     assert excerpt(codecs.BOM_UTF8 + b"1\r\n\xff") == "\\ufeff1\\r\\n\\xff"
+
+
+def test_what_was_received_names_the_type_guess_the_size_and_the_content_type() -> None:
+    head = b"<html><body>Not found</body></html>"
+    assert describe_received(head, 2048, "text/plain") == (
+        'got HTML (starts with "<html><body>Not found</body></ht…"), 2048 bytes,'
+        " Content-Type text/plain"
+    )
+    assert describe_received(b"\x00", 1, "").endswith('"), 1 byte, no Content-Type')
+    assert describe_received(b"\x00", 1, None).endswith('"), 1 byte')  # a local file has none

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from framecast.contracts.img2vid import ImageItem
 from framecast.contracts.render import RenderBlock
 from framecast.errors import InputError, describe_validation_errors
-from framecast.render.motion import Rect
+from framecast.render.motion import RandomPick, Rect
 from framecast.worker.ops.img2vid import render_spec
 
 REGION = {"x": 0.1, "y": 0.1, "w": 0.5, "h": 0.5}
@@ -72,9 +72,6 @@ def test_random_picks_from_the_allowed_list():
 @pytest.mark.parametrize(
     ("block", "options", "message"),
     [
-        ({"motion": "pan_left", "zoom": 1.0}, {}, "zoom: pan_left needs zoom above 1.0"),
-        ({}, {"motion": "pan_up", "zoom": 1.0}, r"images\[3\]\.zoom: pan_up needs zoom above"),
-        ({"motion": "random", "zoom": 1.0}, {}, "zoom: random may pick pan_left"),
         ({}, {"start": REGION}, r"images\[3\]\.end: start and end go together"),
         ({"motion": "static", "start": REGION, "end": REGION}, {}, "^motion: give either"),
     ],
@@ -82,6 +79,22 @@ def test_random_picks_from_the_allowed_list():
 def test_contradictions_are_refused_naming_the_field(block, options, message):
     with pytest.raises(InputError, match=message):
         render_spec(RenderBlock(**block), item(3, **options), 3)
+
+
+@pytest.mark.parametrize(
+    ("block", "options"),
+    [({"motion": "pan_left", "zoom": 1.0}, {}), ({}, {"motion": "pan_up", "zoom": 1.0})],
+)
+def test_a_pan_at_zoom_1_is_left_to_the_image_to_judge(block, options):
+    # Whether it has room depends on the image's aspect, which only the worker knows.
+    assert render_spec(RenderBlock(**block), item(3, **options), 3).motion.zoom == 1.0
+
+
+def test_random_s_pick_carries_what_it_picked_from():
+    block = RenderBlock(motion="random", motions=["pan_up", "zoom_in"], seed=5, zoom=1.0)
+    motion = render_spec(block, item(2), 2).motion
+    assert motion.random == RandomPick(("pan_up", "zoom_in"), 5, 2)
+    assert motion.move in ("pan_up", "zoom_in")
 
 
 def test_random_with_zoom_1_is_fine_without_pans():

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib import metadata
 
 from fastapi import FastAPI
 
@@ -26,14 +28,42 @@ from framecast.jobs.service import JobService
 from framecast.jobs.store import JobStore
 from framecast.jobs.upload_token import UploadTokens
 from framecast.jobs.webhooks import WebhookSender
+from framecast.metrics import ServiceMetrics
 from framecast.storage import storage_for
+from framecast.storage.base import Storage
+
+log = logging.getLogger("framecast.api")
 
 
-def backend_for(settings: Settings) -> Backend:
-    """The backend FRAMECAST_BACKEND names."""
+def backend_for(settings: Settings, metrics: ServiceMetrics | None = None) -> Backend:
+    """The backend FRAMECAST_BACKEND names (local workers report their timings to ``metrics``)."""
     if settings.backend == "runpod":
         return RunPodBackend(settings)
-    return LocalBackend(settings)
+    return LocalBackend(settings, metrics.worker_report if metrics is not None else None)
+
+
+def version() -> str:
+    """framecast's version, as installed."""
+    try:
+        return metadata.version("framecast")
+    except metadata.PackageNotFoundError:
+        return "0"
+
+
+def log_banner(settings: Settings, backend: Backend, storage: Storage) -> None:
+    """One line at start-up with what a newcomer (or a bug report) needs to know."""
+    facts = {
+        "version": version(),
+        "backend": backend.name,
+        "storage": storage.name,
+        "workers": settings.local_workers if backend.name == "local" else "remote",
+        # Each worker resolves "auto" at its start and logs its choice ("encoder chosen").
+        "encoder": settings.encoding.encoder,
+        "public_url": settings.public_base_url or "unset",
+        "fetch_allow_private": str(settings.fetch.allow_private).lower(),
+        "metrics": "public" if settings.metrics_public else "api-key",
+    }
+    log.info("framecast started %s", " ".join(f"{key}={value}" for key, value in facts.items()))
 
 
 def create_app(settings: Settings, backend: Backend | None = None) -> FastAPI:
@@ -48,18 +78,21 @@ def create_app(settings: Settings, backend: Backend | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = JobStore(settings.database_path)
+        metrics = ServiceMetrics(store.unfinished)
         tokens = UploadTokens(load_or_create_secret(settings.data_dir, "upload_token_secret"))
-        runner = backend if backend is not None else backend_for(settings)
+        runner = backend if backend is not None else backend_for(settings, metrics)
         webhooks = WebhookSender(
             store,
             settings,
             webhook_secret(settings),
             lambda job: webhook_body(job, store.webhook_attempts(job.id)),
             time.time,
+            on_attempt=metrics.webhook_attempt,
         )
-        jobs = JobService(settings, store, runner, storage, tokens, webhooks)
+        jobs = JobService(settings, store, runner, storage, tokens, webhooks, metrics=metrics)
         app.state.services = Services(settings, api_keys, jobs, storage)
         await jobs.start()
+        log_banner(settings, runner, storage)
         try:
             yield
         finally:
@@ -71,7 +104,7 @@ def create_app(settings: Settings, backend: Backend | None = None) -> FastAPI:
     app = FastAPI(
         title="framecast",
         summary="Batches of still images in, smooth Ken Burns clips out, only URLs back.",
-        version="0.1.0",
+        version=version(),
         lifespan=lifespan,
     )
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)

@@ -29,7 +29,7 @@ def load_or_create_api_keys(settings: Settings) -> tuple[str, ...]:
     path = settings.data_dir / "api_key"
     if path.exists():
         key = path.read_text().strip()
-        log.warning("api key loaded from %s (set X_API_KEY to choose your own)", path)
+        log.info("api key loaded from %s (set X_API_KEY to choose your own)", path)
     else:
         key = _write_secret(path, secrets.token_urlsafe(32).encode()).decode()
         log.warning("api key generated: %s (stored in %s; send it as X-API-Key)", key, path)

@@ -29,14 +29,16 @@ def iso(ts: float | None) -> str | None:
     )
 
 
-RESERVED = frozenset(VideoPublic.model_fields)  # a worker's result never renames a video
+# A worker's result never renames a video nor points its files elsewhere.
+RESERVED = frozenset(VideoPublic.model_fields) | {"files"}
 
 
 def result_of(job: Job) -> JobResult:
     """The synchronous response body; ``code`` and ``message`` say how many items failed.
 
     An item's result fields go on its video, except the operation's top-level ones (such as
-    concatenate's ``mode`` and ``cuts``), which go on the answer itself.
+    concatenate's ``mode`` and ``cuts``), which go on the answer itself. A video with files
+    (sidecars) lists their URLs by name in ``files``.
     """
     operation = OPERATIONS.get(job.operation)
     top_level = operation.top_level if operation else ()
@@ -46,6 +48,8 @@ def result_of(job: Job) -> JobResult:
             continue
         result = i.result or {}
         own = {k: v for k, v in result.items() if k not in top_level and k not in RESERVED}
+        if i.files:
+            own["files"] = {name: file.url for name, file in i.files.items()}
         extra.update({k: v for k, v in result.items() if k in top_level})
         videos.append(VideoPublic(id=i.client_id, video_url=i.video_url or "", **own))
     failed = [
@@ -54,14 +58,16 @@ def result_of(job: Job) -> JobResult:
         if i.status is ItemStatus.FAILED
     ]
     total = len(job.items)
+    noun = "video" if total == 1 else "videos"  # "1 of 1 video", "0 of 2 videos"
     if not job.status.is_final:
-        code, message = 202, f"{len(videos)} of {total} videos done so far"
+        code, message = 202, f"{len(videos)} of {total} {noun} done so far"
     elif not failed:
         code, message = 200, f"{total} video{'s' if total != 1 else ''} rendered"
     elif videos:
         code, message = 207, f"{len(videos)} of {total} videos rendered; {len(failed)} failed"
     elif job.status is JobStatus.CANCELLED:
-        code, message = 422, f"the job was cancelled before any of its {total} videos was done"
+        whose = "its video" if total == 1 else f"any of its {total} videos"
+        code, message = 422, f"the job was cancelled before {whose} was done"
     else:
         failed_all = "the video failed" if total == 1 else f"all {total} videos failed"
         code, message = 422, failed_all + (f": {job.error}" if job.error else "")

@@ -8,6 +8,7 @@ import multiprocessing
 import os
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
@@ -39,11 +40,12 @@ def _start_pool_worker(settings: Settings) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-def _run_job(job: dict[str, Any], settings: Settings) -> dict[str, Any]:
-    """In a pool process: the worker's ``handle``, as under every backend."""
-    from framecast.worker.handler import handle
+def _run_job(job: dict[str, Any], settings: Settings) -> tuple[dict[str, Any], dict[str, Any]]:
+    """In a pool process: the worker's ``handle``, as under every backend, and beside its output
+    what the worker measured (:mod:`framecast.worker.timings`)."""
+    from framecast.worker.handler import handle, worker_report
 
-    return handle(job, settings)
+    return handle(job, settings), worker_report(settings)
 
 
 class LocalBackend(Backend):
@@ -51,8 +53,12 @@ class LocalBackend(Backend):
 
     name = "local"
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self, settings: Settings, on_report: Callable[[dict[str, Any]], None] | None = None
+    ) -> None:
+        """``on_report`` receives each job's worker measurements (the API's metrics)."""
         self._settings = settings
+        self._on_report = on_report
         self._pool = self._new_pool()
 
     def _new_pool(self) -> ProcessPoolExecutor:
@@ -67,13 +73,16 @@ class LocalBackend(Backend):
         loop = asyncio.get_running_loop()
         pool = self._pool
         try:
-            return await loop.run_in_executor(pool, _run_job, job, self._settings)
+            output, report = await loop.run_in_executor(pool, _run_job, job, self._settings)
         except BrokenProcessPool as exc:
             log.error("local worker died job_id=%s", job.get("job_id"))
             if self._pool is pool:  # the first job to notice replaces it, once
                 pool.shutdown(wait=False, cancel_futures=True)
                 self._pool = self._new_pool()
             raise BackendError("a local worker process died while rendering this job") from exc
+        if self._on_report is not None:
+            self._on_report(report)
+        return output
 
     async def close(self) -> None:
         # Running renders are not waited for: unfinished jobs are resumed at the next start.

@@ -28,7 +28,8 @@ class JobEnvelope(Strict):
 
 
 class VideoPublic(BaseModel):
-    """A finished video; operations add fields of their own (duration, width, …)."""
+    """A finished video; operations add fields of their own (duration, width, …), and a video
+    with files beside it (subtitles, word timings) has ``files``: their URLs by name."""
 
     model_config = ConfigDict(extra="allow")
 
@@ -114,6 +115,16 @@ class JobPage(BaseModel):
 class UploadPublic(BaseModel):
     id: str
     video_url: str
+    bytes: int
+    sha256: str
+    files: dict[str, str] | None = None  # the item's files' URLs by name, when it has some
+
+
+class FileUploadPublic(BaseModel):
+    """One of a result's files, stored (``PUT /upload/{job_id}/{item}/files/{name}``)."""
+
+    name: str
+    url: str
     bytes: int
     sha256: str
 

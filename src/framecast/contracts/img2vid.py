@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import AliasChoices, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from framecast.config import Settings
 from framecast.contracts.envelope import JobEnvelope
@@ -18,6 +19,13 @@ MOTION_FIELDS = set(MotionFields.model_fields)
 DEFAULT_SIZE = (1920, 1080)
 
 
+def one_duration(data: Any) -> Any:
+    """Refuses a body that names its duration twice (the two names are one field)."""
+    if isinstance(data, dict) and "duracao" in data and "duration" in data:
+        raise PydanticCustomError("one_duration", "give duracao or duration, not both")
+    return data
+
+
 class ImageCreate(MotionFields):
     """One image of an img2vid request; its motion options override the request's."""
 
@@ -25,29 +33,34 @@ class ImageCreate(MotionFields):
 
     id: str = Field(min_length=1, max_length=256, description="Your id; echoed back.")
     image_url: str = Field(min_length=1, max_length=8192, description="http(s) URL of the image.")
-    duracao: float = Field(
+    duracao: float | None = Field(
+        None,
         validation_alias=AliasChoices("duracao", "duration"),
-        description="Clip duration in seconds (`duration` is accepted too).",
+        description="Clip duration in seconds (`duration` is accepted too); default: the"
+        " request's.",
     )
 
     @model_validator(mode="before")
     @classmethod
     def _one_duration(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "duracao" in data and "duration" in data:
-            raise ValueError("give duracao or duration, not both")
-        return data
+        return one_duration(data)
 
 
 class Img2VidCreate(MotionFields, FrameSize, JobEnvelope):
     """``POST /video/img2vid``: a batch of images, each becoming one clip.
 
-    The motion options here (motion, zoom, easing, start/end, fit, background) are defaults
-    for every image; output size and frame rate are for the whole batch.
+    ``duracao`` and the motion options here (motion, zoom, easing, start/end, fit, background)
+    are defaults for every image; output size and frame rate are for the whole batch.
     """
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     images: list[ImageCreate]
+    duracao: float | None = Field(
+        None,
+        validation_alias=AliasChoices("duracao", "duration"),
+        description="Duration in seconds of every image that gives none (`duration` too).",
+    )
     fps: float = Field(24.0, ge=1, le=60, description="Frames per second.")
     motions: list[MoveName] | None = Field(
         None, min_length=1, description="What motion random picks from (default: all but static)."
@@ -55,6 +68,11 @@ class Img2VidCreate(MotionFields, FrameSize, JobEnvelope):
     seed: int = Field(
         0, ge=0, le=2**63 - 1, description="random's picks: the same seed, the same clips."
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_duration(cls, data: Any) -> Any:
+        return one_duration(data)
 
     def render_block(self) -> dict[str, Any]:
         """The worker job's options: the output and the per-image defaults set."""
@@ -94,6 +112,8 @@ def plan_img2vid(body: Img2VidCreate, settings: Settings) -> Plan:
             f"images: at most {settings.max_images} images per request (MAX_IMAGES);"
             f" got {len(body.images)}"
         )
+    if body.duracao is not None:
+        _checked_duration(body.duracao, "duracao", settings)
     options = body.render_block()
     block = RenderBlock.model_validate(options)
     seen: dict[str, int] = {}
@@ -102,14 +122,27 @@ def plan_img2vid(body: Img2VidCreate, settings: Settings) -> Plan:
         if image.id in seen:
             raise InputError(f"images[{i}].id: {image.id!r} repeats images[{seen[image.id]}].id")
         seen[image.id] = i
-        if not 0 < image.duracao <= settings.max_duration_seconds:
+        if image.duracao is not None:
+            duration = _checked_duration(image.duracao, f"images[{i}].duracao", settings)
+        elif body.duracao is not None:
+            duration = body.duracao
+        else:
             raise InputError(
-                f"images[{i}].duracao: must be above 0 and at most"
-                f" {settings.max_duration_seconds:g} seconds; got {image.duracao:g}"
+                f"images[{i}].duracao: give duracao or duration (seconds), on the image or on"
+                " the request"
             )
         url = checked_url(image.image_url, f"images[{i}].image_url")
         block.motion_for(image, i)  # raises naming images[i].<field> (or the request's field)
         own = image.model_dump(include=MOTION_FIELDS, exclude_none=True)
-        items.append(NewItem(image.id, {"image_url": url, "duration": image.duracao, **own}))
-    frames = sum(image.duracao for image in body.images) * block.fps
+        items.append(NewItem(image.id, {"image_url": url, "duration": duration, **own}))
+    frames = sum(item.source["duration"] for item in items) * block.fps
     return Plan(items, options, frames_allowance(frames, block.width, block.height))
+
+
+def _checked_duration(duration: float, field: str, settings: Settings) -> float:
+    if not 0 < duration <= settings.max_duration_seconds:
+        raise InputError(
+            f"{field}: must be above 0 and at most {settings.max_duration_seconds:g} seconds;"
+            f" got {duration:g}"
+        )
+    return duration

@@ -35,11 +35,13 @@ class Plan:
 
 class WorkItem(Frozen):
     """What every item of a worker job carries: its position, the client's id, and where its
-    result goes when it is PUT straight into a bucket (a presigned URL)."""
+    result (and each of its files, by name) goes when it is PUT straight into a bucket
+    (presigned URLs)."""
 
     index: int = Field(ge=0)
     id: str = Field(min_length=1, max_length=256)
     put_url: str | None = None
+    file_put_urls: dict[str, str] | None = None
 
 
 def checked_url(url: str, field: str) -> str:

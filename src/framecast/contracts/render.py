@@ -19,9 +19,9 @@ from framecast.contracts.fields import (
     MotionName,
     MoveName,
 )
-from framecast.contracts.vocab import ASPECTS, MAX_PIXELS, MAX_SIDE, MOTIONS, PANS, RANDOM_MOVES
+from framecast.contracts.vocab import ASPECTS, MAX_PIXELS, MAX_SIDE, MOTIONS, RANDOM_MOVES
 from framecast.errors import InputError
-from framecast.render.motion import Motion, Rect, choose_move
+from framecast.render.motion import Motion, RandomPick, Rect, choose_move
 
 DEFAULT_MOVE, DEFAULT_ZOOM, DEFAULT_EASING, DEFAULT_FIT = "zoom_in", 1.25, "linear", "cover"
 DEFAULT_BACKGROUND = "#000000"
@@ -104,7 +104,7 @@ class MotionFields(Frozen):
         ge=1.0,
         le=4.0,
         description=f"Magnification of the close end of a zoom, and of a pan (default "
-        f"{DEFAULT_ZOOM}); pans need more than 1.0.",
+        f"{DEFAULT_ZOOM}); at 1.0 a pan needs an image wider (or taller) than the frame.",
     )
     easing: EasingName | None = Field(
         None, description=f"linear or ease_in_out (default {DEFAULT_EASING})."
@@ -117,7 +117,9 @@ class MotionFields(Frozen):
     )
     fit: FitName | None = Field(None, description="cover, contain or blur (default cover).")
     background: Colour | None = Field(
-        None, description='Bar colour of fit contain, "#RRGGBB" (default "#000000").'
+        None,
+        description="Bar colour of fit contain, and what shows through a transparent image,"
+        ' "#RRGGBB" (default "#000000").',
     )
 
     def framing_problem(self) -> tuple[str, str] | None:
@@ -179,24 +181,16 @@ class RenderBlock(MotionFields):
         # The item's framing (a motion, or start and end) wins as a whole over the job's.
         framing = own if own.motion is not None or own.start is not None else self
         zoom = own.zoom if own.zoom is not None else (self.zoom or DEFAULT_ZOOM)
-        zoom_field = f"{prefix}zoom" if own.zoom is not None else "zoom"
         easing = own.easing or self.easing or DEFAULT_EASING
         if framing.start is not None and framing.end is not None:
             return Motion(easing=easing, start=framing.start.rect(), end=framing.end.rect())
         move = framing.motion or DEFAULT_MOVE
+        # Whether a pan at zoom 1.0 has room depends on the image's aspect: the worker judges
+        # it (Motion.resolve), and random then takes another of its choices.
         if move == "random":
-            choices = self.motions or list(RANDOM_MOVES)
-            pans = [m for m in choices if m in PANS]
-            if pans and zoom <= 1.0:
-                raise InputError(
-                    f"{zoom_field}: random may pick {', '.join(pans)}, which need zoom above 1.0"
-                    f" to have room to move; got {zoom:g} (raise zoom or list motions without pans)"
-                )
-            move = choose_move(choices, self.seed, index)
-        elif move in PANS and zoom <= 1.0:
-            raise InputError(
-                f"{zoom_field}: {move} needs zoom above 1.0 to have room to move; got {zoom:g}"
-            )
+            choices = tuple(self.motions or RANDOM_MOVES)
+            pick = RandomPick(choices, self.seed, index)
+            return Motion(choose_move(choices, self.seed, index), zoom, easing, random=pick)
         return Motion(move, zoom, easing)
 
     def fit_for(self, item: MotionFields | None = None) -> tuple[str, tuple[int, int, int]]:

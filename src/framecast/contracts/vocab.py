@@ -33,3 +33,17 @@ FIT_LENGTHS = ("video", "narration", "shortest", "longest")
 PICTURE_FITS = ("freeze", "loop", "retime", "trim", "error")
 # name: (integrated loudness target in LUFS, true-peak ceiling in dBTP)
 LOUDNESS_PRESETS = {"youtube": (-14.0, -1.0), "podcast": (-16.0, -1.5), "broadcast": (-23.0, -1.0)}
+CAPTION_PRESETS = (
+    "classic", "boxed", "karaoke", "karaoke_fill", "highlight", "pill", "underline",
+    "word_by_word", "pop",
+)  # fmt: skip
+CAPTION_POSITIONS = (
+    "top_left", "top_center", "top_right", "middle_left", "middle_center", "middle_right",
+    "bottom_left", "bottom_center", "bottom_right",
+)  # fmt: skip
+SAFE_AREAS = ("tiktok", "reels", "shorts", "youtube")
+# The open-licence families installed from PyPI (fontpkg-*); tests pin this list to the packages.
+FONT_FAMILIES = (
+    "Anton", "Bebas Neue", "Inter", "Luckiest Guy", "Montserrat", "Noto Sans",
+    "Noto Sans Arabic", "Poppins", "Roboto",
+)  # fmt: skip

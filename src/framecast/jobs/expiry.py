@@ -59,7 +59,9 @@ class Expiry:
         jobs = self.store.ended_before(self.clock() - self.settings.output_ttl_seconds)
         expired = 0
         for job in jobs:
+            # Files of an item that never got its clip (failed, cancelled) go too.
             keys = [item.key for item in job.items if item.key]
+            keys += [file.key for item in job.items for file in item.files.values()]
             if self.storage.deletes_expired and keys:
                 deleted = await asyncio.to_thread(self.storage.delete_many, keys)
                 if not deleted:

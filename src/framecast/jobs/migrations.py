@@ -74,8 +74,24 @@ ALTER TABLE jobs RENAME COLUMN render TO options;
 ALTER TABLE items ADD COLUMN result TEXT;
 """
 
+# An item may carry files beside its clip (sidecars: subtitles, word timings), one row each;
+# ``url`` is made when the file is recorded, as the clip's ``video_url`` is.
+_V3 = """
+CREATE TABLE item_files (
+    job_id TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    key TEXT NOT NULL,
+    bytes INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    url TEXT NOT NULL,
+    PRIMARY KEY (job_id, idx, name),
+    FOREIGN KEY (job_id, idx) REFERENCES items (job_id, idx)
+);
+"""
+
 # (version, SQL): append only; a released step is never edited.
-MIGRATIONS: tuple[tuple[int, str], ...] = ((1, _V1), (2, _V2))
+MIGRATIONS: tuple[tuple[int, str], ...] = ((1, _V1), (2, _V2), (3, _V3))
 LATEST_VERSION = MIGRATIONS[-1][0]
 
 

@@ -51,6 +51,11 @@ class ItemStatus(StrEnum):
     DONE = "done"  # the clip is in storage
     FAILED = "failed"  # it will not be produced; `error` says why
 
+    @property
+    def takes_files(self) -> bool:
+        """Files go up before the clip: a done or failed item takes no more of them."""
+        return self is ItemStatus.PENDING
+
     def can_become(self, target: ItemStatus) -> bool:
         """Whether an item in this state may move to ``target``."""
         return target in ITEM_TRANSITIONS[self]
@@ -89,6 +94,17 @@ class Webhook:
     delivered_at: float | None = None
 
 
+@dataclass(frozen=True)
+class ItemFile:
+    """A file stored beside an item's clip (a sidecar such as ``captions.srt``)."""
+
+    name: str
+    key: str
+    bytes: int
+    sha256: str
+    url: str  # valid as long as the clip's
+
+
 @dataclass
 class Item:
     """One clip of a job."""
@@ -105,6 +121,7 @@ class Item:
     video_url: str | None = None
     # Operation-specific fields of the output, e.g. a concatenation's duration, size and cuts.
     result: dict[str, Any] | None = None
+    files: dict[str, ItemFile] = field(default_factory=dict)  # by name
 
 
 @dataclass

@@ -26,6 +26,7 @@ from framecast.jobs.store import JobStore
 from framecast.jobs.upload_token import UploadTokens
 from framecast.jobs.webhooks import WebhookSender
 from framecast.jobs.wire import StoredRunRecord, worker_job
+from framecast.metrics import ServiceMetrics
 from framecast.storage.base import Storage
 
 log = logging.getLogger("framecast.jobs")
@@ -59,6 +60,7 @@ class JobService:
         tokens: UploadTokens,
         webhooks: WebhookSender,
         clock: Callable[[], float] = time.time,
+        metrics: ServiceMetrics | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -67,6 +69,7 @@ class JobService:
         self.tokens = tokens
         self.webhooks = webhooks
         self.clock = clock
+        self.metrics = metrics or ServiceMetrics(store.unfinished)
         self.intake = ResultIntake(settings, store, storage, clock)
         self.expiry = Expiry(settings, store, storage, clock)
         self._finished: dict[str, asyncio.Event] = {}
@@ -119,6 +122,7 @@ class JobService:
                 )
             log.info("job reused job_id=%s (same Idempotency-Key)", earlier_id)
             return self.get(earlier_id)
+        self.metrics.job_submitted(request.operation)
         log.info(
             "job queued job_id=%s operation=%s items=%d",
             job_id,
@@ -160,7 +164,8 @@ class JobService:
             job,
             self.settings.worker_upload_base_url,
             self.tokens.issue(job.id, expires),
-            lambda item: self.storage.presign_put(self.intake.key(job, item), expires),
+            lambda item: self.intake.key(job, item),
+            lambda key: self.storage.presign_put(key, expires),
         )
 
     async def wait(self, job_id: str, timeout: float) -> Job | None:
@@ -230,6 +235,7 @@ class JobService:
         status = final_status(job, cancelled)
         if not self.store.finish(job_id, status, self.clock(), job_error):
             return
+        self.metrics.job_ended(job, status)
         log.info(
             "job ended job_id=%s status=%s done=%d failed=%d",
             job_id,

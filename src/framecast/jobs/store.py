@@ -16,8 +16,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from framecast.jobs import item_files
 from framecast.jobs.migrations import migrate
-from framecast.jobs.model import Item, ItemStatus, Job, JobStatus, Webhook, WebhookState
+from framecast.jobs.model import Item, ItemFile, ItemStatus, Job, JobStatus, Webhook, WebhookState
 
 
 class JobStore:
@@ -116,7 +117,8 @@ class JobStore:
             items = self._db.execute(
                 "SELECT * FROM items WHERE job_id = ? ORDER BY idx", (job_id,)
             ).fetchall()
-        return _job(row, items)
+            files = item_files.of_job(self._db, job_id)
+        return _job(row, items, files)
 
     def page(self, status: str | None, limit: int, before: tuple[float, str] | None) -> list[Job]:
         """Newest first; ``before`` is the (created_at, id) of the last job of the previous page."""
@@ -146,9 +148,10 @@ class JobStore:
                 (JobStatus.RUNNING.value, at, job_id, *sources),
             )
 
-    def record_done(self, item: Item) -> bool:
-        """Mark an item done with its clip and result; a repeated upload replaces the earlier
-        one. False if the item may not become done (it failed)."""
+    def record_done(self, item: Item, files: Iterable[ItemFile] = ()) -> bool:
+        """Mark an item done with its clip, result and ``files`` (with it, in one step); a
+        repeated upload replaces the earlier one. False if the item may not become done (it
+        failed)."""
         guard, sources = _status_in(ItemStatus.sources_of(ItemStatus.DONE))
         with self._tx() as db:
             recorded = db.execute(
@@ -166,7 +169,18 @@ class JobStore:
                     *sources,
                 ),
             ).rowcount
+            if recorded:
+                item_files.write(db, item.job_id, item.index, files)
         return bool(recorded)
+
+    def record_file(self, job_id: str, index: int, file: ItemFile) -> bool:
+        """Record a file of a pending item (a retry replaces it); False once the item is done
+        or failed, or its job has ended."""
+        with self._tx() as db:
+            if not item_files.takes_files(db, job_id, index):
+                return False
+            item_files.write(db, job_id, index, [file])
+        return True
 
     def fail_pending(self, job_id: str, errors: dict[int, str]) -> None:
         """Fail the listed items that are still pending (a done item stays done)."""
@@ -292,7 +306,7 @@ def _json_or_null(value: dict[str, Any] | None) -> str | None:
     return None if value is None else json.dumps(value)
 
 
-def _job(row: sqlite3.Row, items: list[sqlite3.Row]) -> Job:
+def _job(row: sqlite3.Row, items: list[sqlite3.Row], files: dict[int, dict[str, ItemFile]]) -> Job:
     webhook = None
     if row["webhook_url"]:
         webhook = Webhook(
@@ -330,6 +344,7 @@ def _job(row: sqlite3.Row, items: list[sqlite3.Row]) -> Job:
                 sha256=i["sha256"],
                 video_url=i["video_url"],
                 result=None if i["result"] is None else json.loads(i["result"]),
+                files=files.get(i["idx"], {}),
             )
             for i in items
         ],

@@ -1,4 +1,5 @@
-"""Webhooks: a job's final state POSTed to the client, signed, retried with backoff.
+"""Webhooks: a job's final state POSTed to the client, signed, retried with backoff (but not
+to a host on a refused address: no retry can change that).
 
 Every attempt is persisted, so deliveries survive restarts and their history shows on the job.
 """
@@ -16,7 +17,7 @@ import httpx
 
 from framecast.config import Settings
 from framecast.contracts.webhook import EVENT_HEADER, JOB_HEADER, SIGNATURE_HEADER, signature
-from framecast.errors import FetchError
+from framecast.errors import AddressRefused, FetchError
 from framecast.jobs.model import Job, WebhookState
 from framecast.jobs.store import JobStore
 from framecast.public_http import PublicAsyncTransport
@@ -34,12 +35,14 @@ class WebhookSender:
         secret: bytes,
         body_of: Callable[[Job], dict[str, Any]],
         clock: Callable[[], float],
+        on_attempt: Callable[[WebhookState], None] = lambda state: None,
     ) -> None:
         self.store = store
         self.settings = settings
         self.secret = secret
         self.body_of = body_of
         self.clock = clock
+        self.on_attempt = on_attempt  # each attempt's outcome (the service's metrics)
         self._wake = asyncio.Event()
         # Receivers are user-given URLs: only public addresses, checked as each connection is
         # made (framecast.public_http), unless FETCH_ALLOW_PRIVATE says otherwise.
@@ -63,6 +66,19 @@ class WebhookSender:
         async with self._client.stream("POST", url, content=body, headers=headers) as response:
             return response.status_code
 
+    def _body(self, job: Job, attempt: int) -> dict[str, Any]:
+        """The job as it is sent: its webhook block tells the receiver of this very attempt."""
+        body = self.body_of(job)
+        # Stored, the webhook is still "pending" (due) while this attempt is being made.
+        hook = body.get("webhook") or {}
+        body["webhook"] = {
+            **hook,
+            "state": "delivering",
+            "attempt": attempt,
+            "next_attempt_at": None,
+        }
+        return body
+
     def retry_delay(self, attempt: int) -> float:
         """Seconds after failed attempt ``attempt`` (1-based): base, ×3 each time."""
         return float(self.settings.webhook_retry_seconds * 3 ** (attempt - 1))
@@ -84,12 +100,14 @@ class WebhookSender:
     async def deliver(self, job: Job) -> bool:
         """One attempt; persisted with its outcome and the next retry (if any)."""
         assert job.webhook is not None
+        attempt = job.webhook.attempts + 1
         status_code: int | None = None
         error: str | None = None
+        permanent = False  # no later attempt could succeed
         try:
             # Built inside the try: a job whose body cannot be made is one failed attempt, not
             # a loop stuck on it while every other webhook waits.
-            body = json.dumps(self.body_of(job), separators=(",", ":")).encode()
+            body = json.dumps(self._body(job, attempt), separators=(",", ":")).encode()
             headers = {
                 "Content-Type": "application/json",
                 SIGNATURE_HEADER: signature(self.secret, body),
@@ -103,6 +121,8 @@ class WebhookSender:
             )
             if not 200 <= status_code < 300:
                 error = f"HTTP {status_code}"
+        except AddressRefused as exc:
+            error, permanent = exc.message, True
         except FetchError as exc:
             error = exc.message
         except TimeoutError:
@@ -112,15 +132,15 @@ class WebhookSender:
         except Exception as exc:  # counted as a failed attempt, so it moves towards "failed"
             log.exception("webhook attempt crashed job_id=%s", job.id)
             error = f"internal error ({type(exc).__name__})"
-        attempt = job.webhook.attempts + 1
         now = self.clock()
         if error is None:
             state, next_at = WebhookState.DELIVERED, None
-        elif attempt < self.settings.webhook_attempts:
+        elif not permanent and attempt < self.settings.webhook_attempts:
             state, next_at = WebhookState.PENDING, now + self.retry_delay(attempt)
         else:
             state, next_at = WebhookState.FAILED, None
         self.store.record_webhook_attempt(job.id, now, status_code, error, state, next_at)
+        self.on_attempt(state)
         if error is None:
             log.info(
                 "webhook delivered job_id=%s event=%s attempt=%d",

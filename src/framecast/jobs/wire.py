@@ -10,19 +10,32 @@ from framecast.contracts.upload_urls import job_url
 from framecast.jobs.model import Item, Job
 from framecast.jobs.store import JobStore
 from framecast.operations import operation_of
+from framecast.storage.base import file_key
 
 
 def worker_job(
-    job: Job, upload_base_url: str, token: str, put_url: Callable[[Item], str | None]
+    job: Job,
+    upload_base_url: str,
+    token: str,
+    key_of: Callable[[Item], str],
+    presign: Callable[[str], str | None],
 ) -> dict[str, Any]:
-    """The wire format for ``job``: its pending items only, with a token scoped to it."""
+    """The wire format for ``job``: its pending items only, with a token scoped to it, and
+    where storage presigns PUTs, one for each item's result and each file it may carry."""
+    files = operation_of(job.operation).files
+
+    def wire_item(item: Item) -> dict[str, Any]:
+        key = key_of(item)
+        wire = {"index": item.index, "id": item.client_id, **item.source, "put_url": presign(key)}
+        file_urls = {name: url for name in files if (url := presign(file_key(key, name)))}
+        if file_urls:
+            wire["file_put_urls"] = file_urls
+        return wire
+
     data = {
         "operation": job.operation,
         "job_id": job.id,
-        "items": [
-            {"index": item.index, "id": item.client_id, **item.source, "put_url": put_url(item)}
-            for item in job.pending_items()
-        ],
+        "items": [wire_item(item) for item in job.pending_items()],
         "options": job.options,
         "upload": {"type": "api", "url": job_url(upload_base_url, job.id), "token": token},
     }

@@ -9,14 +9,14 @@ import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from framecast.config import EncoderConfig
-from framecast.render.compose import FITS, prepare_frames
+from framecast.render.compose import FITS, Framing, frame_image, prepare_frames
 from framecast.render.encode import ClipEncoder, FfmpegPipe
 from framecast.render.frames import load_image
 from framecast.render.motion import CameraPath, Motion, frame_count, frame_times
@@ -69,6 +69,7 @@ class ClipInfo:
     height: int
     fps: float
     encoder: str
+    framing: Framing | None = None  # how the image was shown: the move made, its path
 
 
 class RenderStopped(Exception):
@@ -84,16 +85,21 @@ def render_frames(
     rgb: np.ndarray, spec: RenderSpec, frames: int, buffers: int = 2
 ) -> Iterator[memoryview]:
     """The ``frames`` yuv420p frames of ``rgb`` moving as ``spec``, in a ring of ``buffers``:
-    each stays valid until ``buffers`` more are made (:func:`send_frames` needs 2)."""
+    each stays valid until ``buffers`` more are made (:func:`send_frames` needs 2).
+
+    The source is prepared at once, in the caller's thread; each frame as it is taken.
+    """
     # OpenCV's worker threads spin while they wait: on 2 cores they added a fifth to a half to
     # the warp's CPU for ~20 % less wall time, and the cores are busy anyway (a batch of clips,
     # the frame writer, the encoder). The setting is process-wide, as is the reason for it.
     cv2.setNumThreads(1)
+    # Not in encode_frames' maker thread: its lower priority lets the encoder have the cores,
+    # but before the first frame the encoder has nothing to do, and the start-up would only
+    # wait longer behind other processes.
     warper, path = prepare_frames(
         rgb, spec.width, spec.height, spec.motion, spec.fit, spec.background, buffers
     )
-    for t in frame_times(frames):
-        yield warper.render(path.at(t))
+    return (warper.render(path.at(t)) for t in frame_times(frames))
 
 
 def send_frames(
@@ -176,12 +182,14 @@ def render_clip(
     encoding: EncoderConfig,
     max_pixels: int,
     keep_going: Callable[[], bool] | None = None,
+    content_type: str | None = None,
 ) -> ClipInfo:
     """Render the image at ``image_path`` to an MP4 of ``round(duration × fps)`` frames.
 
     Raises :class:`RenderStopped` (and leaves no file) once ``keep_going`` answers False.
+    ``content_type`` (the server's, for a download) describes an unreadable image.
     """
-    image = functools.partial(load_image, image_path, max_pixels)
+    image = functools.partial(load_image, image_path, max_pixels, spec.background, content_type)
     return _render(image, out_path, duration, spec, encoding, keep_going)
 
 
@@ -199,5 +207,10 @@ def _render(
     # ffmpeg starts first: its start-up (and the encoder's) overlaps decoding the image and
     # preparing the source. A bad image kills it and leaves no output, as any failure does.
     with ClipEncoder(encoding, out_path, spec.width, spec.height, spec.fps) as encoder:
-        encode_frames(image(), spec, frames, encoder, keep_going)
-    return ClipInfo(frames, frames / spec.fps, spec.width, spec.height, spec.fps, encoder.encoder)
+        rgb = image()
+        # Resolved once, here: the path rendered is the one reported (random's pick included).
+        height, width = rgb.shape[:2]
+        framing = frame_image(width, height, spec.width, spec.height, spec.motion, spec.fit)
+        encode_frames(rgb, replace(spec, motion=framing.path), frames, encoder, keep_going)
+    size = (spec.width, spec.height)
+    return ClipInfo(frames, frames / spec.fps, *size, spec.fps, encoder.encoder, framing)

@@ -8,6 +8,9 @@ the image inside that slot, so the bars never move and only the picture does.
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 
@@ -16,10 +19,13 @@ from framecast.render.fill import FILL_DARKEN, FILL_SHRINK, FILL_SIGMA, even
 from framecast.render.frames import FrameWarper, YuvSource, prepare_source, to_yuv420
 from framecast.render.motion import CameraPath, Motion, full_view
 
-__all__ = ["FITS", "blurred_fill", "image_slot", "prepare_frames"]
+__all__ = ["FITS", "Framing", "blurred_fill", "frame_image", "image_slot", "prepare_frames"]
 
 # Bars thinner than this fraction of the frame are not worth drawing: the image fills it.
 _SNAP = 0.01
+# Enlarged more than this, an image looks soft on screen: each of its pixels is smeared over
+# more than two of the output's (a 1280x720 photo in 1080p at the default zoom is 1.9).
+_SOFT_ENLARGEMENT = 2.0
 
 
 def image_slot(
@@ -35,6 +41,50 @@ def image_slot(
     h = even(image_h * scale) if image_h * scale < height * (1 - _SNAP) else height
     # A slot fixed at even pixels costs no smoothness: it never moves.
     return (even((width - w) / 2, 0), even((height - h) / 2, 0), w, h)
+
+
+@dataclass(frozen=True)
+class Framing:
+    """How one image is shown: the move the camera makes (None: rectangles given), its path in
+    fractions of the image, the image's size and its slot (x, y, w, h) in the frame."""
+
+    move: str | None
+    path: CameraPath
+    image_size: tuple[int, int]
+    slot: tuple[int, int, int, int]
+
+    @property
+    def enlargement(self) -> float:
+        """Output pixels per image pixel where the camera is closest (above 1: enlarged)."""
+        # The path's rectangles have the slot's aspect: one axis says it for both.
+        return self.slot[2] / (self.path.min_size()[0] * self.image_size[0])
+
+    def warnings(self) -> list[str]:
+        """What the client should know about this image, e.g. that it will look soft."""
+        if self.enlargement <= _SOFT_ENLARGEMENT:
+            return []
+        (w, h), factor = self.image_size, self.enlargement
+        sharp = f"{math.ceil(w * factor)}x{math.ceil(h * factor)}"
+        return [
+            f"the image is {w}x{h}: shown at {self.slot[2]}x{self.slot[3]} it is enlarged up to"
+            f" {factor:.1f} times and will look soft; an image of {sharp} pixels or more would"
+            " be sharp"
+        ]
+
+
+def frame_image(
+    image_w: int, image_h: int, width: int, height: int, motion: Motion | CameraPath, fit: str
+) -> Framing:
+    """Where an image of ``image_w`` × ``image_h`` goes in the frame and how the camera moves
+    over it. A :class:`Motion` is resolved against the image (random's pick may change); a
+    :class:`CameraPath` is used as given."""
+    slot = image_slot(image_w, image_h, width, height, fit)
+    if isinstance(motion, CameraPath):
+        return Framing(None, motion, (image_w, image_h), slot)
+    aspects = (image_w / image_h, slot[2] / slot[3])
+    resolved = motion.resolve(*aspects)
+    move = None if resolved.start is not None else resolved.move
+    return Framing(move, resolved.path(*aspects), (image_w, image_h), slot)
 
 
 def blurred_fill(rgb: np.ndarray, width: int, height: int) -> np.ndarray:
@@ -86,9 +136,9 @@ def prepare_frames(
     (its rectangles in fractions of the image, already of the slot's aspect).
     """
     image_h, image_w = rgb.shape[:2]
-    x, y, w, h = image_slot(image_w, image_h, width, height, fit)
-    path = motion.path(image_w / image_h, w / h) if isinstance(motion, Motion) else motion
-    source, inner = prepare_source(rgb, w, h, path)
+    framing = frame_image(image_w, image_h, width, height, motion, fit)
+    x, y, w, h = framing.slot
+    source, inner = prepare_source(rgb, w, h, framing.path)
     fill = None if (w, h) == (width, height) else _background(rgb, width, height, fit, background)
     warper = FrameWarper(source, width, height, slot=(x, y, w, h), background=fill, buffers=buffers)
     return warper, inner

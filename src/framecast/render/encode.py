@@ -7,7 +7,6 @@ import contextlib
 import fcntl
 import functools
 import logging
-import re
 import subprocess
 import tempfile
 import time
@@ -18,7 +17,9 @@ from typing import IO, NoReturn, Self
 from framecast.config import EncoderConfig
 from framecast.errors import RenderError
 from framecast.render.colour import BT709_TAGS
+from framecast.render.encoder_probe import nvenc_failure
 from framecast.render.ffmpeg import FfmpegError, Watchdog, ffmpeg_binary, stderr_tail
+from framecast.render.kept_files import private_folder
 from framecast.render.vmsplice import splice_frame, splicing_available
 
 __all__ = [
@@ -33,8 +34,6 @@ __all__ = [
 
 log = logging.getLogger("framecast.render")
 
-_PROBE_TIMEOUT = 60.0
-_TAG = re.compile(r"^(\[[^\]]*\] ?)+")  # ffmpeg's "[enc:h264_nvenc @ 0x…]" line prefixes
 _F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
 _F_GETPIPE_SZ = getattr(fcntl, "F_GETPIPE_SZ", 1032)
 _PIPE_BYTES = 1 << 20  # the most an unprivileged process may ask for, by default
@@ -43,39 +42,19 @@ _MOST_FRAMES_HELD = 4  # splice frames of a quarter of the pipe or more (1080p: 
 
 @functools.cache
 def choose_encoder(config: EncoderConfig) -> str:
-    """``h264_nvenc`` or ``libx264`` for ``config``; ``auto`` probes nvenc once per process."""
+    """``h264_nvenc`` or ``libx264`` for ``config``; ``auto`` probes nvenc once per process, or
+    once per machine where the answer cannot change (:mod:`.encoder_probe`)."""
     if config.encoder == "nvenc":
         encoder, reason = "h264_nvenc", "forced by configuration"
     elif config.encoder == "x264":
         encoder, reason = "libx264", "forced by configuration"
     else:
-        failure = _probe_nvenc(ffmpeg_binary(config))
+        failure, kept = nvenc_failure(ffmpeg_binary(config), private_folder())
         encoder = "libx264" if failure else "h264_nvenc"
         reason = f"h264_nvenc probe failed: {failure}" if failure else "h264_nvenc probe succeeded"
+        reason += " (the answer kept from an earlier probe on this machine)" if kept else ""
     log.info('encoder chosen encoder=%s reason="%s"', encoder, reason.replace('"', "'"))
     return encoder
-
-
-def _probe_nvenc(binary: str) -> str | None:
-    """Why a tiny h264_nvenc encode fails here, or None when it works."""
-    command = [binary, "-hide_banner", "-nostdin", "-loglevel", "error", "-f", "lavfi"]
-    command += ["-i", "color=c=black:s=256x256:r=24", "-frames:v", "3", "-c:v", "h264_nvenc"]
-    command += ["-f", "null", "-"]
-    try:
-        done = subprocess.run(command, capture_output=True, timeout=_PROBE_TIMEOUT, check=False)
-    except OSError as exc:
-        # Not an nvenc problem: no encoder at all would work, so say so now.
-        raise RenderError(f"cannot run ffmpeg {binary!r}: {exc}") from exc
-    except subprocess.TimeoutExpired:
-        return f"no answer in {_PROBE_TIMEOUT:.0f} s"
-    if done.returncode == 0:
-        return None
-    # The first line is the cause ("Cannot load libcuda.so.1"); the rest are consequences.
-    lines = [
-        _TAG.sub("", line).strip() for line in done.stderr.decode("utf-8", "replace").splitlines()
-    ]
-    cause = next((line for line in lines if line), "no diagnostics")
-    return f"exit {done.returncode}: {cause}"
 
 
 def encoder_args(encoder: str, config: EncoderConfig) -> list[str]:

@@ -9,11 +9,12 @@ exit code and the tail of its stderr, and a partial output is removed.
 from __future__ import annotations
 
 import contextlib
+import os
 import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -59,8 +60,11 @@ def run_ffmpeg(
     *,
     keep_going: Callable[[], bool] | None = None,
     what: str = "ffmpeg failed",
-) -> None:
-    """Run ffmpeg with ``arguments`` (everything after the binary) to its end.
+    env: Mapping[str, str] | None = None,
+) -> str:
+    """Run ffmpeg with ``arguments`` (everything after the binary) to its end; its stderr.
+
+    ``env`` adds to the environment (caption burns point fontconfig at an empty folder).
 
     Raises :class:`FfmpegError` (exit code, stderr tail) when it fails or stalls for
     ``config.stall_seconds`` without using CPU, and :class:`FfmpegStopped` once ``keep_going``
@@ -71,7 +75,11 @@ def run_ffmpeg(
     with tempfile.TemporaryFile() as stderr:
         try:
             process = subprocess.Popen(
-                command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+                env=None if env is None else {**os.environ, **env},
             )
         except OSError as exc:
             raise RenderError(f"cannot run ffmpeg {command[0]!r}: {exc}") from exc
@@ -104,6 +112,8 @@ def run_ffmpeg(
                 what = f"ffmpeg made no progress for {watchdog.limit:g} s and was stopped"
             message = f"{what} (exit code {code}): {tail or 'no diagnostics on stderr'}"
             raise FfmpegError(message, code, tail)
+        stderr.seek(0)
+        return stderr.read().decode("utf-8", "replace")
 
 
 def _remove(output: Path | None) -> None:

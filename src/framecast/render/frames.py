@@ -13,6 +13,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from framecast.errors import ImageError
 from framecast.render.motion import CameraPath, Rect
 from framecast.render.warp import PlaneMap, PlaneWarper, warp_direct
+from framecast.worker.media_kinds import SNIFF_BYTES, describe_received
 
 __all__ = ["FrameWarper", "YuvSource", "fit_canvas", "load_image", "prepare_source", "to_yuv420"]
 
@@ -36,8 +37,14 @@ _CHROMA_DOWN = np.array([0.5, 0.5], np.float32)
 Image.MAX_IMAGE_PIXELS = None
 
 
-def load_image(path: Path, max_pixels: int) -> np.ndarray:
-    """Decode ``path`` to an upright RGB uint8 array (alpha composited over black)."""
+def load_image(
+    path: Path,
+    max_pixels: int,
+    background: tuple[int, int, int] = (0, 0, 0),
+    content_type: str | None = None,
+) -> np.ndarray:
+    """Decode ``path`` to an upright RGB uint8 array, transparency composited over
+    ``background``; an unreadable file is described with its server's ``content_type``."""
     try:
         image = Image.open(path)  # reads the header only
         with image:
@@ -49,16 +56,29 @@ def load_image(path: Path, max_pixels: int) -> np.ndarray:
                 )
             image.load()  # decodes now, so a truncated file fails here rather than silently
             ImageOps.exif_transpose(image, in_place=True)  # in place: no copy of a 4K image
-            return _flatten(image)
+            return _flatten(image, background)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         # Pillow reports bad data as OSError ("image file is truncated"), SyntaxError (broken
         # PNG chunks) or ValueError; all mean the same thing to the user.
         # Pillow's message names our temp file: the user needs the reason, not the path.
-        reason = str(exc).replace(str(path), "the file")
-        raise ImageError(f"the file is not a readable image ({reason})") from exc
+        reason = str(exc).replace(f" {str(path)!r}", "").replace(str(path), "the file")
+        raise ImageError(
+            f"the file is not a readable image ({reason}): {_received(path, content_type)}"
+        ) from exc
 
 
-def _flatten(image: Image.Image) -> np.ndarray:
+def _received(path: Path, content_type: str | None) -> str:
+    # "cannot identify image file" alone leaves the user guessing: a web page, a video, an
+    # empty body? The first bytes and the size usually answer at once.
+    try:
+        with path.open("rb") as file:
+            head = file.read(SNIFF_BYTES)
+        return describe_received(head, path.stat().st_size, content_type)
+    except OSError as exc:
+        return exc.strerror or type(exc).__name__
+
+
+def _flatten(image: Image.Image, background: tuple[int, int, int]) -> np.ndarray:
     if image.mode == "I" or image.mode.startswith("I;16"):
         # 16-bit grey (PNG, TIFF): Pillow's RGB conversion clips it at 255 (white); scale it.
         grey = np.rint(np.clip(np.asarray(image, dtype=np.float32), 0, 65535) / 257)
@@ -66,7 +86,8 @@ def _flatten(image: Image.Image) -> np.ndarray:
     if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
         rgba = np.asarray(image.convert("RGBA"), dtype=np.float32)
         alpha = rgba[..., 3:4] / 255.0
-        return np.rint(rgba[..., :3] * alpha).astype(np.uint8)
+        behind = np.asarray(background, dtype=np.float32) * (1.0 - alpha)
+        return np.rint(rgba[..., :3] * alpha + behind).astype(np.uint8)
     # One copy, out of Pillow (read-only: nothing writes to a decoded image).
     return np.asarray(image if image.mode == "RGB" else image.convert("RGB"))
 

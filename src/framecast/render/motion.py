@@ -1,20 +1,32 @@
-"""Camera paths: where the virtual camera looks at each instant of a clip.
+"""Camera moves: where the virtual camera goes over an image, before the image is known.
 
-A path moves a rectangle over the source image, in fractions of its width and height (0..1), so
-a path is independent of the source's pixel size. A preset is resolved against the source's and
-the output's aspect ratios (:meth:`Motion.path`): its rectangles always have the output's aspect
-in pixels and always lie inside the image, so no edge of the source ever shows. Nothing here
-rounds to pixels: the jitter of ffmpeg's zoompan comes from rounding its crop window.
+A move (a preset, or explicit ``start`` and ``end`` rectangles) becomes a camera path
+(:mod:`camera_path`) once the source's and the output's aspect ratios are known
+(:meth:`Motion.path`): its rectangles always have the output's aspect in pixels and always lie
+inside the image, so no edge of the source ever shows. A pan needs room to move: at zoom 1.0
+only an image wider (or taller) than the frame leaves it some (:meth:`Motion.resolve`).
 """
 
 from __future__ import annotations
 
 import hashlib
-import math
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from framecast.contracts.vocab import MOTIONS, MOVES, PANS, RANDOM_MOVES
+from framecast.errors import ImageError
+from framecast.render.camera_path import (
+    EASINGS,
+    FULL,
+    CameraPath,
+    Rect,
+    crop_to_aspect,
+    full_view,
+)
+
+# A pan travelling less than this fraction of its own frame has no room to move: it would
+# drift a pixel or two, which reads as a wobble, not a pan.
+_MIN_TRAVEL = 1e-3
 
 __all__ = [
     "EASINGS",
@@ -24,6 +36,7 @@ __all__ = [
     "RANDOM_MOVES",
     "CameraPath",
     "Motion",
+    "RandomPick",
     "Rect",
     "choose_move",
     "crop_to_aspect",
@@ -37,114 +50,13 @@ __all__ = [
 ]
 
 
-def _linear(t: float) -> float:
-    return t
-
-
-def _ease_in_out(t: float) -> float:
-    # Cosine ease: zero velocity at both ends, symmetric, never leaves [0, 1].
-    return 0.5 - 0.5 * math.cos(math.pi * t)
-
-
-EASINGS: dict[str, Callable[[float], float]] = {"linear": _linear, "ease_in_out": _ease_in_out}
-_TOLERANCE = 1e-6
-
-
 @dataclass(frozen=True)
-class Rect:
-    """A rectangle in fractions of the source image: top-left corner, width, height."""
+class RandomPick:
+    """What ``random`` picked from for item ``index`` of a job with ``seed``."""
 
-    x: float
-    y: float
-    w: float
-    h: float
-
-    def __post_init__(self) -> None:
-        if not (self.w > 0 and self.h > 0):
-            raise ValueError(f"a camera rectangle needs a positive size, got {self}")
-
-    @property
-    def centre(self) -> tuple[float, float]:
-        return (self.x + self.w / 2, self.y + self.h / 2)
-
-    @classmethod
-    def centred(cls, cx: float, cy: float, w: float, h: float) -> Rect:
-        """The rectangle of size ``w`` × ``h`` centred on (``cx``, ``cy``)."""
-        return cls(cx - w / 2, cy - h / 2, w, h)
-
-    def inside_image(self) -> bool:
-        return (
-            self.x >= -_TOLERANCE
-            and self.y >= -_TOLERANCE
-            and self.x + self.w <= 1 + _TOLERANCE
-            and self.y + self.h <= 1 + _TOLERANCE
-        )
-
-    def within(self, outer: Rect) -> Rect:
-        """This rectangle in fractions of ``outer`` (both in the same frame of reference)."""
-        x, y = (self.x - outer.x) / outer.w, (self.y - outer.y) / outer.h
-        return Rect(x, y, self.w / outer.w, self.h / outer.h)
-
-
-FULL = Rect(0.0, 0.0, 1.0, 1.0)
-
-
-@dataclass(frozen=True)
-class CameraPath:
-    """A camera moving from ``start`` to ``end``, timed by an easing function."""
-
-    start: Rect
-    end: Rect
-    easing: str = "linear"
-
-    def __post_init__(self) -> None:
-        if self.easing not in EASINGS:
-            raise ValueError(f"easing must be one of {', '.join(EASINGS)}; got {self.easing!r}")
-
-    def at(self, t: float) -> Rect:
-        """The camera rectangle at ``t`` in [0, 1]."""
-        e = EASINGS[self.easing](min(1.0, max(0.0, t)))
-        (cx0, cy0), (cx1, cy1) = self.start.centre, self.end.centre
-        # Size moves in log space, so a zoom's apparent speed is constant; the centre moves
-        # linearly, so a pan at a fixed size is a plain linear pan.
-        w = self.start.w * (self.end.w / self.start.w) ** e
-        h = self.start.h * (self.end.h / self.start.h) ** e
-        return Rect.centred(cx0 + (cx1 - cx0) * e, cy0 + (cy1 - cy0) * e, w, h)
-
-    def min_size(self) -> tuple[float, float]:
-        """The smallest width and height the camera rectangle takes (they decide sharpness)."""
-        # Geometric interpolation with an easing inside [0, 1] is monotonic: the ends bound it.
-        return (min(self.start.w, self.end.w), min(self.start.h, self.end.h))
-
-    def bounds(self) -> Rect:
-        """The smallest rectangle that holds the camera at every instant."""
-        # Left and top edges are a linear term minus a convex one (concave), right and bottom
-        # edges a linear term plus a convex one (convex): their extremes are at the two ends.
-        s, e = self.start, self.end
-        left, top = min(s.x, e.x), min(s.y, e.y)
-        right, bottom = max(s.x + s.w, e.x + e.w), max(s.y + s.h, e.y + e.h)
-        return Rect(left, top, right - left, bottom - top)
-
-    def within(self, outer: Rect) -> CameraPath:
-        """The same motion in fractions of ``outer``: the path over a crop of the image."""
-        # Scaling and shifting commute with the interpolation, so every frame maps exactly.
-        return CameraPath(self.start.within(outer), self.end.within(outer), self.easing)
-
-
-def full_view(image_aspect: float, output_aspect: float) -> Rect:
-    """The largest rectangle of the output's aspect inside the image, centred (a cover crop)."""
-    if image_aspect > output_aspect:
-        w = output_aspect / image_aspect
-        return Rect((1 - w) / 2, 0.0, w, 1.0)
-    h = image_aspect / output_aspect
-    return Rect(0.0, (1 - h) / 2, 1.0, h)
-
-
-def crop_to_aspect(rect: Rect, image_aspect: float, output_aspect: float) -> Rect:
-    """The largest rectangle of the output's aspect inside ``rect``, on the same centre."""
-    inner = full_view(image_aspect * rect.w / rect.h, output_aspect)
-    x, y = rect.x + inner.x * rect.w, rect.y + inner.y * rect.h
-    return Rect(x, y, inner.w * rect.w, inner.h * rect.h)
+    choices: tuple[str, ...]
+    seed: int
+    index: int
 
 
 @dataclass(frozen=True)
@@ -153,6 +65,8 @@ class Motion:
 
     Rectangles given explicitly are fractions of the image; each is cropped, about its centre,
     to the output's aspect (as ``cover`` crops an image), so it never needs to match exactly.
+    A move that ``random`` picked carries what it picked from (``random``): on an image that
+    leaves the pick no room to move, another of its choices is taken (:meth:`resolve`).
     """
 
     move: str = "zoom_in"
@@ -160,6 +74,7 @@ class Motion:
     easing: str = "linear"
     start: Rect | None = None
     end: Rect | None = None
+    random: RandomPick | None = None
 
     def __post_init__(self) -> None:
         if self.move not in MOVES:
@@ -170,8 +85,6 @@ class Motion:
             raise ValueError("start and end go together: give both or neither")
         if self.start is None and not self.zoom >= 1.0:
             raise ValueError(f"zoom must be at least 1.0; got {self.zoom:g}")
-        if self.start is None and self.move in PANS and self.zoom <= 1.0:
-            raise ValueError(f"{self.move} needs zoom above 1.0 to have room to move")
         for name, rect in (("start", self.start), ("end", self.end)):
             if rect is not None and not rect.inside_image():
                 raise ValueError(f"{name} must lie inside the image (0..1); got {rect}")
@@ -185,23 +98,63 @@ class Motion:
                 self.easing,
             )
         view = full_view(image_aspect, output_aspect)
+        move = self.resolve(image_aspect, output_aspect).move
         w, h = view.w / self.zoom, view.h / self.zoom
-        if self.move == "static":
+        if move == "static":
             return CameraPath(view, view)
-        if self.move in ("zoom_in", "zoom_out"):
+        if move in ("zoom_in", "zoom_out"):
             close = Rect.centred(0.5, 0.5, w, h)
-            ends = (view, close) if self.move == "zoom_in" else (close, view)
+            ends = (view, close) if move == "zoom_in" else (close, view)
             return CameraPath(*ends, self.easing)
         # A pan runs edge to edge of the whole image, not only of the cover crop: a portrait
         # photo panned up or down in landscape output is seen from its top to its bottom.
         first, last = (
             (Rect(0.0, 0.5 - h / 2, w, h), Rect(1 - w, 0.5 - h / 2, w, h))
-            if self.move in ("pan_left", "pan_right")
+            if move in ("pan_left", "pan_right")
             else (Rect(0.5 - w / 2, 0.0, w, h), Rect(0.5 - w / 2, 1 - h, w, h))
         )
         # pan_right: the camera moves right (the picture slides left); pan_down likewise.
-        ends = (first, last) if self.move in ("pan_right", "pan_down") else (last, first)
+        ends = (first, last) if move in ("pan_right", "pan_down") else (last, first)
         return CameraPath(*ends, self.easing)
+
+    def resolve(self, image_aspect: float, output_aspect: float) -> Motion:
+        """This motion over an image: itself when its move has room to move there, else
+        another of random's choices; :class:`ImageError` saying why when none has room.
+
+        At zoom 1.0 a pan has room only along an axis the cover crop cuts: a 3:1 panorama
+        in 16:9 pans left and right, a portrait photo up and down.
+        """
+        view = full_view(image_aspect, output_aspect)
+        if self.start is not None or _has_room(self.move, self.zoom, view):
+            return self
+        if self.random is None:
+            raise ImageError(
+                f"{self.move} at zoom {self.zoom:g} has no room to move: the frame already"
+                f" shows the image's {_axis(self.move)}; raise zoom above 1.0"
+            )
+        pick = self.random
+        roomy = [m for m in pick.choices if _has_room(m, self.zoom, view)]
+        if not roomy:
+            raise ImageError(
+                f"random picks from {', '.join(pick.choices)}; none has room to move at zoom"
+                f" {self.zoom:g} on this image (the frame already shows its whole width or"
+                " height); raise zoom above 1.0 or add moves to motions"
+            )
+        # Picked from the moves with room in the same seeded way: reproducible per image.
+        return replace(self, move=choose_move(roomy, pick.seed, pick.index))
+
+
+def _has_room(move: str, zoom: float, view: Rect) -> bool:
+    """Whether ``move`` at ``zoom`` travels across ``view`` (zooms and static always fit)."""
+    if move not in PANS:
+        return True
+    # The pan's camera is the view magnified by zoom; it travels the rest of the image.
+    size = view.w / zoom if move in ("pan_left", "pan_right") else view.h / zoom
+    return (1 - size) / size > _MIN_TRAVEL
+
+
+def _axis(move: str) -> str:
+    return "whole width" if move in ("pan_left", "pan_right") else "whole height"
 
 
 def choose_move(choices: Sequence[str], seed: int, index: int) -> str:

@@ -56,6 +56,12 @@ def clip_key(job_id: str, index: int, item_id: str) -> str:
     return f"{job_id}/{index:04d}-{safe_slug(item_id)}.mp4"
 
 
+def file_key(clip_key: str, name: str) -> str:
+    """The key of a file stored beside a clip: ``…/0000-slug.mp4`` → ``…/0000-slug.{name}``
+    (so a prefix or a client's folder applies to both, and expiry finds both together)."""
+    return f"{clip_key.removesuffix('.mp4')}.{name}"
+
+
 def safe_slug(text: str, limit: int = 48) -> str:
     """ASCII letters, digits, '-', '_' and '.' only; never a path component like '..'."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
@@ -80,7 +86,8 @@ class Storage(ABC):
         return clip_key(job_id, index, client_id)
 
     def presign_put(self, key: str, expires_at: float) -> str | None:
-        """A URL a worker may PUT the clip to directly, or None: upload through the API."""
+        """A URL a worker may PUT the clip (or a file of it) to directly, or None: upload
+        through the API. The PUT must send the Content-Type ``media_type_of(key)``."""
         return None
 
     @abstractmethod

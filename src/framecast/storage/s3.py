@@ -1,8 +1,8 @@
 """S3-compatible storage (AWS, MinIO, R2): workers PUT clips straight to presigned URLs.
 
 Only the API holds the credentials. Keys: ``{S3_PREFIX}[{path}/]{job_id}/{index:04d}-{slug}.mp4``
-where ``path`` is a client's optional folder. URLs are ``S3_PUBLIC_BASE_URL`` + key when set,
-else presigned GETs. No ACLs are set.
+where ``path`` is a client's optional folder (a clip's files: ``mp4`` replaced by their name).
+URLs are ``S3_PUBLIC_BASE_URL`` + key when set, else presigned GETs. No ACLs are set.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
 from framecast.config import Settings
+from framecast.contracts.upload_urls import media_type_of
 from framecast.errors import ConfigError, InputError, UploadError
 from framecast.storage.base import Storage, StoredObject, copy_checked, safe_slug
 
@@ -92,7 +93,7 @@ class S3Storage(Storage):
         return str(
             self._client.generate_presigned_url(
                 "put_object",
-                Params={"Bucket": self.bucket, "Key": key, "ContentType": "video/mp4"},
+                Params={"Bucket": self.bucket, "Key": key, "ContentType": media_type_of(key)},
                 ExpiresIn=_lifetime(expires_at),
             )
         )
@@ -138,7 +139,7 @@ class S3Storage(Storage):
                     buffer,
                     self.bucket,
                     key,
-                    ExtraArgs={"ContentType": "video/mp4"},
+                    ExtraArgs={"ContentType": media_type_of(key)},
                 )
             except (ClientError, BotoCoreError) as exc:
                 raise UploadError(f"the clip could not be stored in the bucket: {exc}") from exc

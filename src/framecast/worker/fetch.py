@@ -28,6 +28,7 @@ from framecast.config import FetchConfig
 from framecast.errors import FetchError, InputError
 from framecast.public_http import PublicTransport, Resolver, public_addresses
 from framecast.worker.media_kinds import SNIFF_BYTES, MediaKind, describe, fits, sniff
+from framecast.worker.timings import RECORDER
 from framecast.worker.urls import normalize_url, shorten_url
 
 log = logging.getLogger("framecast.worker")
@@ -92,12 +93,13 @@ def fetch_to_file(
     kind: MediaKind = MediaKind.IMAGE,
     backoff: Backoff = Backoff(),  # frozen, so one shared default is safe
     keep_going: Callable[[], bool] | None = None,
+    received: Callable[[str], None] | None = None,
 ) -> int:
     """Download ``url`` of ``kind`` to ``dest`` atomically and return the number of bytes written.
 
     ``dest`` appears only once the whole body is in, within the kind's cap, and its first bytes
     fit the kind. ``keep_going`` is asked before each retry: a cancelled job does not wait out
-    the rest.
+    the rest. ``received`` is told the response's Content-Type ("" if none) once ``dest`` is in.
     """
     try:
         url = normalize_url(url)
@@ -106,13 +108,15 @@ def fetch_to_file(
         raise FetchError(exc.message) from exc
     shown = shorten_url(url)
     tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:8]}.part")
+    started = time.monotonic()
     try:
         for attempt in range(1, max(1, config.attempts) + 1):
             try:
-                size, sniffed = _attempt(url, shown, tmp, config, client, kind)
+                size, sniffed, media_type = _attempt(url, shown, tmp, config, client, kind)
             except _Retryable as exc:
+                # A failure is not logged here: it fails its item, and the item's one line
+                # ("item failed … error=…") carries this message.
                 if attempt >= config.attempts:
-                    log.warning("fetch failed url=%s attempts=%d error=%s", shown, attempt, exc)
                     raise FetchError(f"{exc.message} (after {attempt} attempts)") from exc
                 delay = backoff.delay(attempt, exc.retry_after)
                 log.info(
@@ -129,10 +133,10 @@ def fetch_to_file(
                         " deadline"
                     ) from exc
                 continue
-            except FetchError as exc:
-                log.warning("fetch failed url=%s attempts=%d error=%s", shown, attempt, exc)
-                raise
             os.replace(tmp, dest)
+            if received is not None:
+                received(media_type)
+            RECORDER.fetched(str(kind), time.monotonic() - started)
             log.info(
                 "fetch done url=%s bytes=%d attempts=%d kind=%s type=%s",
                 shown,
@@ -149,8 +153,9 @@ def fetch_to_file(
 
 def _attempt(
     url: str, shown: str, tmp: Path, config: FetchConfig, client: httpx.Client, kind: MediaKind
-) -> tuple[int, str | None]:
-    """One attempt: follow redirects to the media, stream it into ``tmp``; (size, sniffed type)."""
+) -> tuple[int, str | None, str]:
+    """One attempt: follow redirects to the media, stream it into ``tmp``; (size, sniffed type,
+    Content-Type)."""
     deadline = time.monotonic() + config.timeout_seconds * ATTEMPT_DEADLINE_FACTOR
     current = httpx.URL(url)
     try:
@@ -167,7 +172,7 @@ def _attempt(
                     continue
                 _check_response(response, shown, kind, config.max_bytes_for(kind))
                 size = _stream_body(response, tmp, shown, config, kind, deadline)
-                return size, _check_type(response, tmp, size, shown, kind)
+                return size, _check_type(response, tmp, size, shown, kind), _media_type(response)
     except httpx.TimeoutException as exc:
         error = type(exc).__name__
         raise _Retryable(

@@ -9,9 +9,10 @@ from pathlib import Path
 import httpx
 
 from framecast.config import Settings
-from framecast.errors import FetchError, ItemError
+from framecast.errors import FetchError, JobStopped
 from framecast.worker.fetch import fetch_to_file
 from framecast.worker.media_kinds import MediaKind
+from framecast.worker.timings import RECORDER
 from framecast.worker.upload import Uploader
 
 DOWNLOADS_AT_ONCE = 8
@@ -34,7 +35,7 @@ def fetch_inputs(
 
     def fetch(entry: Input) -> None:
         if not uploader.still_wanted():
-            raise ItemError("skipped: the job was cancelled or passed its deadline")
+            raise JobStopped("skipped: the job was cancelled or passed its deadline")
         try:
             fetch_to_file(
                 entry.url,
@@ -45,8 +46,11 @@ def fetch_inputs(
                 keep_going=uploader.still_wanted,
             )
         except FetchError as exc:
-            raise FetchError(f"{entry.field}: {exc.message}") from exc
+            # A download cut short by the job's end is not the input's fault.
+            stopped = not uploader.still_wanted(wait=False)
+            raise (JobStopped if stopped else FetchError)(f"{entry.field}: {exc.message}") from exc
 
     with ThreadPoolExecutor(DOWNLOADS_AT_ONCE, thread_name_prefix="fetch") as downloads:
         # list() waits for every download and raises the first error in input order.
         list(downloads.map(fetch, inputs))
+    RECORDER.inputs_fetched()  # the render starts: see framecast.worker.timings

@@ -127,6 +127,14 @@ def describe(sniffed: str | None, head: bytes) -> str:
     return f'{name} (starts with "{excerpt(head)}")'
 
 
+def describe_received(head: bytes, size: int, content_type: str | None) -> str:
+    """What a file of ``size`` bytes starting with ``head`` is, for a message; its server's
+    ``content_type`` ("" if it sent none; None for a local file, which has none)."""
+    said = f", Content-Type {content_type}" if content_type else ", no Content-Type"
+    sent = "" if content_type is None else said
+    return f"got {describe(sniff(head), head)}, {size} byte{'s' * (size != 1)}{sent}"
+
+
 def excerpt(head: bytes) -> str:
     """The first bytes of ``head`` as printable text, anything else escaped."""
     text = head[:EXCERPT_BYTES].decode("utf-8", "backslashreplace")

@@ -8,33 +8,42 @@ import json
 import logging
 import threading
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
 import httpx
 
 from framecast.config import Settings
-from framecast.contracts.audio import AudioJob
-from framecast.contracts.concatenate import ConcatenateJob
-from framecast.contracts.img2vid import Img2VidJob
 from framecast.contracts.plan import WorkItem
-from framecast.contracts.upload_urls import RESULT_HEADER, clip_url, complete_url
-from framecast.errors import InputError, UploadError
+from framecast.contracts.upload_target import ApiUpload
+from framecast.contracts.upload_urls import (
+    RESULT_HEADER,
+    check_file_name,
+    clip_url,
+    complete_url,
+    file_url,
+)
+from framecast.errors import InputError
+from framecast.worker.upload_http import put_file, sha256_of, with_retries
 
 log = logging.getLogger("framecast.worker")
 
-ATTEMPTS = 4
-BACKOFF_SECONDS = 0.5
 STATUS_CHECK_SECONDS = 1.0
 STATUS_TIMEOUT = 2.0  # seconds; an API slower than this is a blip: work goes on
 
 
 class Uploader(Protocol):
     def upload(
-        self, item: WorkItem, clip: Path, result: dict[str, Any] | None = None
+        self,
+        item: WorkItem,
+        clip: Path,
+        result: dict[str, Any] | None = None,
+        files: dict[str, Path] | None = None,
     ) -> dict[str, Any]:
-        """Store ``clip`` and return ``{"id", "video_url", "bytes", "sha256"}`` plus ``result``
-        (the operation's own fields, recorded with the item by the API)."""
+        """Store ``files`` (name → path: sidecars such as ``captions.srt``), then ``clip``;
+        return ``{"id", "video_url", "bytes", "sha256"}`` plus ``result`` (the operation's own
+        fields, recorded with the item by the API) and, with files, ``"files": {name: url}``."""
         ...
 
     def still_wanted(self, wait: bool = True) -> bool:
@@ -89,15 +98,28 @@ class ApiUploader:
             return self._wanted
 
     def upload(
-        self, item: WorkItem, clip: Path, result: dict[str, Any] | None = None
+        self,
+        item: WorkItem,
+        clip: Path,
+        result: dict[str, Any] | None = None,
+        files: dict[str, Path] | None = None,
     ) -> dict[str, Any]:
-        sha256 = _sha256(clip)
+        files = {check_file_name(name): path for name, path in (files or {}).items()}
         auth = {"Authorization": f"Bearer {self._token}"}
+        # Files first: the clip's upload makes the item done, and a done item takes no files.
+        in_bucket = {
+            name: notice
+            for name, path in files.items()
+            if (notice := self._upload_file(item, name, path, auth)) is not None
+        }
+        sha256 = sha256_of(clip)
         if item.put_url:
             put_url = item.put_url
-            _with_retries(lambda: _put_file(self._client, put_url, clip, {}), item, "storage")
+            with_retries(lambda: put_file(self._client, put_url, clip, {}), item, "storage")
             notice = {"bytes": clip.stat().st_size, "sha256": sha256, "result": result}
-            stored = _with_retries(
+            if in_bucket:
+                notice["files"] = in_bucket
+            stored = with_retries(
                 lambda: self._client.post(
                     complete_url(self._url, item.index), json=notice, headers=auth
                 ),
@@ -107,16 +129,35 @@ class ApiUploader:
             headers = {**auth, "X-Content-SHA256": sha256}
             if result is not None:
                 headers[RESULT_HEADER] = json.dumps(result, separators=(",", ":"))
-            stored = _with_retries(
-                lambda: _put_file(self._client, clip_url(self._url, item.index), clip, headers),
+            stored = with_retries(
+                lambda: put_file(self._client, clip_url(self._url, item.index), clip, headers),
                 item,
             )
         fields = {k: stored[k] for k in ("video_url", "bytes", "sha256")}
-        return {"id": item.id, **fields, **(result or {})}
+        uploaded = {"id": item.id, **fields, **(result or {})}
+        if files:
+            uploaded["files"] = dict(stored.get("files") or {})
+        return uploaded
+
+    def _upload_file(
+        self, item: WorkItem, name: str, path: Path, auth: dict[str, str]
+    ) -> dict[str, Any] | None:
+        """PUT one file to its presigned URL (returns its size and hash for the API's notice)
+        or, when the job has none for it, to the API (returns None: the API has recorded it)."""
+        sha256 = sha256_of(path)
+        presigned = (item.file_put_urls or {}).get(name)
+        url = presigned or file_url(self._url, item.index, name)
+        headers = {} if presigned else {**auth, "X-Content-SHA256": sha256}
+        target = "storage" if presigned else "the API"
+        send = partial(put_file, self._client, url, path, headers, name)
+        with_retries(send, item, target, f"file {name}")
+        return {"bytes": path.stat().st_size, "sha256": sha256} if presigned else None
 
 
 class VpsUploader:
-    """The original contract: ``POST VPS_UPLOAD_URL`` with ``X-API-Key`` and base64 JSON."""
+    """The original contract: ``POST VPS_UPLOAD_URL`` with ``X-API-Key`` and base64 JSON. It
+    carries one video per item and nothing beside it: a result's files are left out (with a
+    warning)."""
 
     def __init__(self, url: str, api_key: str, client: httpx.Client) -> None:
         self._url = url
@@ -127,11 +168,22 @@ class VpsUploader:
         return True  # the original contract has no notion of a job to ask about
 
     def upload(
-        self, item: WorkItem, clip: Path, result: dict[str, Any] | None = None
+        self,
+        item: WorkItem,
+        clip: Path,
+        result: dict[str, Any] | None = None,
+        files: dict[str, Path] | None = None,
     ) -> dict[str, Any]:
+        if files:
+            log.warning(
+                "upload files left out item=%s names=%s: the VPS upload contract carries"
+                " the video only",
+                item.index,
+                ",".join(sorted(files)),
+            )
         data = clip.read_bytes()
         body = {"id": item.id, "video_base64": base64.b64encode(data).decode()}
-        result = _with_retries(
+        result = with_retries(
             lambda: self._client.post(self._url, json=body, headers={"X-API-Key": self._api_key}),
             item,
         )
@@ -144,9 +196,14 @@ class VpsUploader:
         }
 
 
-def uploader_for(
-    job: Img2VidJob | ConcatenateJob | AudioJob, settings: Settings, client: httpx.Client
-) -> Uploader:
+class CarriesUpload(Protocol):
+    """A worker job of any operation: all the uploader needs of it is its upload block."""
+
+    @property
+    def upload(self) -> ApiUpload | None: ...
+
+
+def uploader_for(job: CarriesUpload, settings: Settings, client: httpx.Client) -> Uploader:
     """The job's own upload target, else the worker's VPS_* fallback, else a clear error."""
     if job.upload is not None:
         return ApiUploader(job.upload.url, job.upload.token, client)
@@ -156,44 +213,3 @@ def uploader_for(
         "upload: the job has no upload block and the worker has no VPS_UPLOAD_URL / VPS_API_KEY;"
         " there is nowhere to send the clips"
     )
-
-
-def _put_file(
-    client: httpx.Client, url: str, clip: Path, headers: dict[str, str]
-) -> httpx.Response:
-    with clip.open("rb") as body:
-        return client.put(url, content=body, headers={**headers, "Content-Type": "video/mp4"})
-
-
-def _with_retries(send: Any, item: WorkItem, target: str = "the API") -> dict[str, Any]:
-    """Retry network errors and 5xx/429 with backoff; other statuses fail at once."""
-    for attempt in range(1, ATTEMPTS + 1):
-        try:
-            response = send()
-        except httpx.HTTPError as exc:
-            problem = f"{type(exc).__name__}: {exc}"
-        else:
-            if response.is_success:
-                return dict(response.json()) if response.content else {}
-            problem = f"HTTP {response.status_code}: {_message(response)}"
-            if response.status_code < 500 and response.status_code != 429:
-                break
-        if attempt < ATTEMPTS:
-            log.warning("upload retry item=%s attempt=%d problem=%s", item.index, attempt, problem)
-            time.sleep(BACKOFF_SECONDS * 2 ** (attempt - 1))
-    raise UploadError(f"clip upload to {target} failed: {problem}")
-
-
-def _message(response: httpx.Response) -> str:
-    try:
-        return str(response.json().get("message", response.text[:200]))
-    except ValueError:
-        return response.text[:200]
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()

@@ -1,4 +1,5 @@
-"""``GET /output/{job_id}/{name}``: clips in local storage, with Range support; expired → 410."""
+"""``GET /output/{job_id}/{name}``: clips (and their files) in local storage, with Range
+support; expired → 410."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from fastapi.responses import FileResponse
 from starlette.responses import MalformedRangeHeader
 
 from framecast.api.deps import ServicesDep
+from framecast.contracts.upload_urls import media_type_of
 from framecast.errors import NotFound
 from framecast.storage.local import LocalStorage
 
@@ -39,4 +41,4 @@ async def get_clip(job_id: str, name: str, services: ServicesDep) -> FileRespons
     path = services.storage.path(f"{job_id}/{name}")
     if not path.is_file():
         raise NotFound(f"no file {job_id}/{name}")
-    return ClipResponse(path, media_type="video/mp4")
+    return ClipResponse(path, media_type=media_type_of(name))

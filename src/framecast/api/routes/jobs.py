@@ -45,7 +45,12 @@ async def list_jobs(
 @router.post("/jobs/{job_id}/cancel", response_model=JobPublic)
 async def cancel_job(job_id: str, services: ServicesDep, _: ApiKeyDep) -> JobPublic:
     """Stop pending work; clips already uploaded are kept. 409 if the job has ended."""
-    return public(services, await services.jobs.cancel(job_id))
+    job = public(services, await services.jobs.cancel(job_id))
+    # The answer is to the cancel, which succeeded: its code is the HTTP status (200), not the
+    # cancelled job's (422 with nothing done), which GET /jobs/{id} goes on reporting.
+    done, total = job.progress.done, job.progress.total
+    message = f"the job was cancelled: {done} of {total} video{'s' * (total != 1)} done (kept)"
+    return job.model_copy(update={"code": 200, "message": message})
 
 
 @router.post("/jobs/{job_id}/webhook", response_model=JobPublic)

@@ -1,4 +1,5 @@
-"""Uploads: ``PUT /upload/{job_id}/{item}`` for workers, ``POST /upload/video`` (the original)."""
+"""Uploads: ``PUT /upload/{job_id}/{item}`` (and its files) for workers, ``POST /upload/video``
+(the original)."""
 
 from __future__ import annotations
 
@@ -13,14 +14,17 @@ from fastapi import APIRouter, Header, Request
 from pydantic import BaseModel, Field, ValidationError
 
 from framecast.api.deps import ApiKeyDep, Services, ServicesDep
-from framecast.contracts.envelope import Base64UploadCreate, UploadPublic
+from framecast.contracts.envelope import Base64UploadCreate, FileUploadPublic, UploadPublic
 from framecast.contracts.upload_urls import (
     BASE64_ROUTE,
     CLIP_ROUTE,
     COMPLETE_ROUTE,
+    FILE_MAX_BYTES,
+    FILE_ROUTE,
     JOB_ROUTE,
     RESULT_HEADER,
     RESULT_HEADER_MAX_BYTES,
+    check_file_name,
 )
 from framecast.errors import AuthError, InputError, PayloadTooLarge, describe_validation_errors
 from framecast.jobs.model import Item
@@ -40,7 +44,7 @@ async def job_state_for_worker(
     return {"status": services.jobs.intake.worker_checked_in(job_id).status.value}
 
 
-@router.put(CLIP_ROUTE, response_model=UploadPublic)
+@router.put(CLIP_ROUTE, response_model=UploadPublic, response_model_exclude_none=True)
 async def put_clip(
     job_id: str,
     item: int,
@@ -60,13 +64,37 @@ async def put_clip(
     return _public(stored)
 
 
-class ClipNotice(BaseModel):
+@router.put(FILE_ROUTE, response_model=FileUploadPublic)
+async def put_file(
+    job_id: str,
+    item: int,
+    name: str,
+    request: Request,
+    services: ServicesDep,
+    authorization: Annotated[str | None, Header()] = None,
+    x_content_sha256: Annotated[str | None, Header()] = None,
+) -> FileUploadPublic:
+    """Store one of a result's files (`captions.srt`, `words.json`, …) while its item is
+    pending: files go up before the clip, whose upload makes the item done. A retry replaces."""
+    _check_token(services, job_id, authorization)
+    check_file_name(name)
+    _check_length(request, FILE_MAX_BYTES)
+    intake = services.jobs.intake
+    file = await intake.store_file(job_id, item, name, request.stream(), x_content_sha256)
+    return FileUploadPublic(name=file.name, url=file.url, bytes=file.bytes, sha256=file.sha256)
+
+
+class StoredNotice(BaseModel):
     bytes: int = Field(ge=0)
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+class ClipNotice(StoredNotice):
     result: dict[str, Any] | None = None  # the operation's result fields
+    files: dict[str, StoredNotice] | None = None  # the clip's files, PUT into the bucket too
 
 
-@router.post(COMPLETE_ROUTE, response_model=UploadPublic)
+@router.post(COMPLETE_ROUTE, response_model=UploadPublic, response_model_exclude_none=True)
 async def clip_stored(
     job_id: str,
     item: int,
@@ -78,13 +106,17 @@ async def clip_stored(
     _check_token(services, job_id, authorization)
     if notice.result is not None:
         _result_fields(json.dumps(notice.result))  # the same limit as the header's
+    files = {
+        check_file_name(name, "files"): (file.bytes, file.sha256)
+        for name, file in (notice.files or {}).items()
+    }
     intake = services.jobs.intake
     return _public(
-        await intake.confirm_clip(job_id, item, notice.bytes, notice.sha256, notice.result)
+        await intake.confirm_clip(job_id, item, notice.bytes, notice.sha256, notice.result, files)
     )
 
 
-@router.post(BASE64_ROUTE, response_model=UploadPublic)
+@router.post(BASE64_ROUTE, response_model=UploadPublic, response_model_exclude_none=True)
 async def post_base64(request: Request, services: ServicesDep, _: ApiKeyDep) -> UploadPublic:
     """The original contract: JSON ``{"id", "video_base64"}``; kept for old workers."""
     limit = services.settings.base64_upload_max_bytes * 4 // 3 + 4096
@@ -160,4 +192,5 @@ def _public(item: Item) -> UploadPublic:
         video_url=item.video_url or "",
         bytes=item.bytes or 0,
         sha256=item.sha256 or "",
+        files={name: file.url for name, file in item.files.items()} or None,
     )

@@ -18,13 +18,14 @@ from fastapi.responses import JSONResponse
 from framecast.api.deps import ApiKeyDep, Services, ServicesDep
 from framecast.api.schemas import result_of
 from framecast.contracts.audio import AddAudioCreate, AudioCreate, AudioPublic
+from framecast.contracts.caption import CaptionCreate, CaptionPublic
 from framecast.contracts.concatenate import ConcatenateCreate, ConcatenatePublic
 from framecast.contracts.envelope import JobAccepted, JobEnvelope, JobResult
 from framecast.contracts.img2vid import Img2VidCreate
 from framecast.errors import InputError
 from framecast.jobs.model import Job
 from framecast.jobs.service import Submission
-from framecast.operations import AUDIO, CONCATENATE, IMG2VID, Operation
+from framecast.operations import AUDIO, CAPTION, CONCATENATE, IMG2VID, Operation
 from framecast.public_http import is_public_address, literal_address
 from framecast.storage.s3 import normalise_prefix
 from framecast.worker.urls import normalize_url
@@ -125,6 +126,27 @@ async def addaudio(
     """
     request = body.as_audio()
     return await run_operation(AUDIO, request, services, headers)
+
+
+@router.post(
+    CAPTION.route,
+    response_model=CaptionPublic,
+    responses={202: {"model": JobAccepted}, 422: {"model": JobResult}},
+)
+async def caption(
+    body: CaptionCreate,
+    services: ServicesDep,
+    _: ApiKeyDep,
+    headers: JobHeadersDep,
+) -> JSONResponse:
+    """Burn styled, word-accurate captions into a video in one encode (the sound is copied).
+
+    Captions come as SRT/VTT/ASS (a URL or the text), words with times, or a TTS provider's
+    character alignment; the style names a preset (classic, boxed, karaoke, karaoke_fill,
+    highlight, pill, underline, word_by_word, pop) and overrides any of its values. The SRT,
+    VTT and ASS that were burned and the words JSON are uploaded beside the video (`files`).
+    """
+    return await run_operation(CAPTION, body, services, headers)
 
 
 async def run_operation(

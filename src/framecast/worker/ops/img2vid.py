@@ -6,6 +6,7 @@ import functools
 import logging
 import tempfile
 import threading
+import time
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
@@ -14,10 +15,12 @@ import httpx
 
 from framecast.config import Settings
 from framecast.contracts.img2vid import ImageItem, Img2VidJob
-from framecast.contracts.render import MotionFields, RenderBlock
+from framecast.contracts.render import RenderBlock
 from framecast.errors import InputError, ItemError
-from framecast.render.clip import RenderSpec, RenderStopped, render_clip
+from framecast.render.clip import ClipInfo, RenderStopped, render_clip
 from framecast.worker.fetch import fetch_to_file
+from framecast.worker.ops.img2vid_spec import render_spec
+from framecast.worker.timings import RECORDER
 from framecast.worker.upload import Uploader
 
 log = logging.getLogger("framecast.worker")
@@ -25,20 +28,21 @@ log = logging.getLogger("framecast.worker")
 DOWNLOADS_AT_ONCE = 8
 
 
-def render_spec(block: RenderBlock, item: MotionFields | None = None, index: int = 0) -> RenderSpec:
-    """The renderer's spec for item ``index`` of a job: its own options over the block's.
-
-    Raises :class:`InputError` naming the field when the options cannot make a clip.
-    """
-    fit, background = block.fit_for(item)
-    return RenderSpec(
-        width=block.width,
-        height=block.height,
-        fps=block.fps,
-        motion=block.motion_for(item, index),
-        fit=fit,
-        background=background,
-    )
+def clip_result(info: ClipInfo) -> dict[str, Any]:
+    """A clip's own result fields: the move made (random's pick), its framing and warnings."""
+    if info.framing is None:
+        return {}
+    framing = info.framing
+    rects = {"start": framing.path.start, "end": framing.path.end}
+    # In fractions of the image, as the request's start and end: sent back, they pin the clip.
+    result: dict[str, Any] = {
+        "framing": {k: {f: round(getattr(r, f), 6) for f in "xywh"} for k, r in rects.items()}
+    }
+    if framing.move is not None:
+        result["motion"] = framing.move
+    if framing.warnings():
+        result["warnings"] = framing.warnings()
+    return result
 
 
 def run_img2vid(
@@ -81,9 +85,13 @@ def run_img2vid(
             try:
                 videos[item.index] = clips[item.index].result()
             except ItemError as exc:
-                log.warning(
-                    "item failed job_id=%s item=%d error=%s", job.job_id, item.index, exc.message
-                )
+                if uploader.still_wanted(wait=False):  # else the handler logs the job's end once
+                    log.warning(
+                        "item failed job_id=%s item=%d error=%s",
+                        job.job_id,
+                        item.index,
+                        exc.message,
+                    )
                 failed[item.index] = {"id": item.id, "index": item.index, "error": exc.message}
             except Exception as exc:  # a bug must cost one item, never the batch
                 log.exception("item crashed job_id=%s item=%d", job.job_id, item.index)
@@ -105,18 +113,26 @@ def _fetch(
     client: httpx.Client,
     slots: threading.Semaphore,
     uploader: Uploader,
-) -> int:
+) -> str:
+    """Download the item's image; its Content-Type (for a message if it proves unreadable)."""
     slots.acquire()  # released by _produce once the source is deleted
     if not uploader.still_wanted():
         raise ItemError("skipped: the job was cancelled or passed its deadline")
-    return fetch_to_file(
-        item.image_url, dest, settings.fetch, client, keep_going=uploader.still_wanted
+    said: list[str] = []
+    fetch_to_file(
+        item.image_url,
+        dest,
+        settings.fetch,
+        client,
+        keep_going=uploader.still_wanted,
+        received=said.append,
     )
+    return said[0] if said else ""
 
 
 def _produce(
     item: ImageItem,
-    source: Future[int],
+    source: Future[str],
     work: Path,
     block: RenderBlock,
     settings: Settings,
@@ -131,10 +147,11 @@ def _produce(
             spec = render_spec(block, item, item.index)
         except InputError as exc:
             raise ItemError(exc.message) from exc
-        source.result()
+        content_type = source.result()
         if not uploader.still_wanted():
             raise ItemError("skipped: the job was cancelled or passed its deadline")
         log.info("clip rendering job_id=%s item=%d duration=%s", job_id, item.index, item.duration)
+        started = time.monotonic()
         try:
             info = render_clip(
                 source_path,
@@ -144,10 +161,12 @@ def _produce(
                 settings.encoding,
                 settings.fetch.max_pixels,
                 keep_going=functools.partial(uploader.still_wanted, wait=False),
+                content_type=content_type,
             )
         except RenderStopped as exc:
             raise ItemError(f"{exc}: the job was cancelled or passed its deadline") from exc
-        result = uploader.upload(item, clip_path)
+        RECORDER.rendered("img2vid", time.monotonic() - started)
+        result = uploader.upload(item, clip_path, clip_result(info))
         log.info(
             "clip uploaded job_id=%s item=%d frames=%d bytes=%s",
             job_id,

@@ -11,7 +11,8 @@ from typing import Any
 
 from framecast.config import Settings
 from framecast.contracts.plan import WorkItem
-from framecast.errors import ItemError
+from framecast.errors import ItemError, JobStopped
+from framecast.render.ffmpeg import FfmpegStopped
 
 log = logging.getLogger("framecast.worker")
 
@@ -30,7 +31,9 @@ def run_single(
         ) as tmp:
             video = produce(Path(tmp))
     except ItemError as exc:
-        log.warning("item failed job_id=%s item=%d error=%s", job_id, item.index, exc.message)
+        # Work stopped by the job's end is logged once, for the whole job, by the handler.
+        if not isinstance(exc, JobStopped) and not isinstance(exc.__cause__, FfmpegStopped):
+            log.warning("item failed job_id=%s item=%d error=%s", job_id, item.index, exc.message)
         return _failed(item, exc.message)
     except Exception as exc:  # a bug must come back as this item's error, not a crash
         log.exception("item crashed job_id=%s item=%d", job_id, item.index)

@@ -1,0 +1,35 @@
+"""``GET /metrics``: the service's metrics in Prometheus's text format (:mod:`framecast.metrics`).
+
+It needs the API key unless ``METRICS_PUBLIC=true``. Prometheus cannot send an ``X-API-Key``
+header from every version's scrape settings, but it can send a bearer token (``authorization:
+{credentials: <key>}``), so the key is also accepted as ``Authorization: Bearer <key>`` here.
+``METRICS_PUBLIC`` is for a scraper on a private network that can send neither.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Response
+from prometheus_client import CONTENT_TYPE_LATEST
+
+from framecast.api.credentials import check_api_key
+from framecast.api.deps import ServicesDep
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/metrics", response_class=Response)
+async def metrics(
+    services: ServicesDep,
+    x_api_key: Annotated[str | None, Header()] = None,
+    authorization: Annotated[str | None, Header()] = None,
+) -> Response:
+    """Jobs, items, renders, downloads, webhooks and uploads, for Prometheus to scrape."""
+    if not services.settings.metrics_public:
+        scheme, _, token = (authorization or "").partition(" ")
+        bearer = token if scheme.lower() == "bearer" else None
+        check_api_key(x_api_key or bearer, services.api_keys)
+    # Read in the event loop: the in-flight gauges need a consistent view of the job store.
+    body = services.jobs.metrics.exposition()
+    return Response(body, media_type=CONTENT_TYPE_LATEST)
