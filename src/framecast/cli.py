@@ -57,12 +57,21 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from framecast.api.app import create_app
+    from framecast.api.http_protocol import RequestLimits, limited_protocol
     from framecast.logs import configure_logging
 
     configure_logging(settings.log_format)
     app = create_app(settings)
-    # log_config=None: uvicorn's lines go through the handler configure_logging installed.
-    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, log_level="info")
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,  # uvicorn's lines go through the handler configure_logging installed
+        log_level="info",
+        # uvicorn caps no request head and times out no slow head or body: this protocol does.
+        http=limited_protocol(RequestLimits.of(settings)),
+        ws="none",  # the API has no WebSocket route (its events are SSE)
+    )
     return 0
 
 

@@ -90,6 +90,11 @@ class Settings:
     max_duration_seconds: float = 60.0
     upload_max_bytes: int = 2 * 1024**3
     max_request_bytes: int = 8 * 1024**2
+    # A request's head (request line and headers), the time a client may take to send it and
+    # the longest pause in its body: a client that never finishes cannot hold a connection.
+    max_header_bytes: int = 32 * 1024
+    header_timeout_seconds: float = 10.0
+    body_timeout_seconds: float = 30.0
     base64_upload_max_bytes: int = 512 * 1024**2
     local_workers: int = 1
     webhook_secret: str | None = None  # None: generated once and kept in DATA_DIR
@@ -100,6 +105,12 @@ class Settings:
     # GET /metrics without the API key: for a scraper on a private network (Prometheus can also
     # send the key as a bearer token: see the README).
     metrics_public: bool = False
+    # Named tenants, each with its key's hash, role and limits (framecast.api.tenants); None:
+    # X_API_KEY's keys are the one tenant, an admin.
+    tenants_file: Path | None = None
+    # An address that sent this many wrong keys within the window waits (429) before another try.
+    wrong_key_limit: int = 10
+    wrong_key_window_seconds: float = 60.0
     # runpod backend
     runpod_api_key: str | None = None
     runpod_endpoint_id: str | None = None
@@ -176,6 +187,9 @@ class Settings:
             max_duration_seconds=reader.number("MAX_DURATION_SECONDS", 60.0, low=0.1),
             upload_max_bytes=reader.integer("UPLOAD_MAX_BYTES", 2 * 1024**3, low=1024),
             max_request_bytes=reader.integer("MAX_REQUEST_BYTES", 8 * 1024**2, low=1024),
+            max_header_bytes=reader.integer("MAX_HEADER_BYTES", 32 * 1024, low=1024),
+            header_timeout_seconds=reader.number("HEADER_TIMEOUT_SECONDS", 10.0, low=0.1),
+            body_timeout_seconds=reader.number("BODY_TIMEOUT_SECONDS", 30.0, low=0.1),
             base64_upload_max_bytes=reader.integer(
                 "BASE64_UPLOAD_MAX_BYTES", 512 * 1024**2, low=1024
             ),
@@ -186,6 +200,9 @@ class Settings:
             webhook_timeout_seconds=reader.number("WEBHOOK_TIMEOUT_SECONDS", 10.0, low=0.1),
             log_format=reader.choice("LOG_FORMAT", "plain", ("plain", "json")),
             metrics_public=reader.boolean("METRICS_PUBLIC", False),
+            tenants_file=Path(v) if (v := reader.text("TENANTS_FILE", "")) else None,
+            wrong_key_limit=reader.integer("WRONG_KEY_LIMIT", 10, low=1),
+            wrong_key_window_seconds=reader.number("WRONG_KEY_WINDOW_SECONDS", 60.0, low=1),
             runpod_api_key=reader.text("RUNPOD_API_KEY", "") or None,
             runpod_endpoint_id=reader.text("RUNPOD_ENDPOINT_ID", "") or None,
             runpod_base_url=reader.text("RUNPOD_BASE_URL", "https://api.runpod.ai/v2").rstrip("/"),

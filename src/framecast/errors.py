@@ -7,11 +7,14 @@ chained with ``from exc``. Each class knows the HTTP status it maps to when it r
     ├── ConfigError        a setting is missing, malformed or unsafe (raised at start-up)
     ├── InputError         a request or a worker job is invalid                       400
     ├── AuthError          a missing or wrong API key or upload token                 401
+    ├── Forbidden          the key is right but its tenant may not do this            403
     ├── NotFound           no such job or file                                        404
     ├── Conflict           the request clashes with the resource's state              409
     ├── Gone               the file existed but has expired                           410
     ├── PayloadTooLarge    a body over its size limit                                 413
+    ├── TooManyRequests    over a limit, or too many wrong keys (sent Retry-After)    429
     ├── BackendError       the backend could not run or track a job                   502
+    ├── InsufficientStorage  the output volume is full                                507
     └── ItemError          one item of a job failed; the message is for the user
         ├── FetchError     the source could not be downloaded
         │   └── AddressRefused  its host resolves to a private or local address (permanent)
@@ -23,6 +26,7 @@ chained with ``from exc``. Each class knows the HTTP status it maps to when it r
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 
@@ -51,6 +55,11 @@ class AuthError(FramecastError):
     code = "unauthorized"
 
 
+class Forbidden(FramecastError):
+    status_code = 403
+    code = "forbidden"
+
+
 class NotFound(FramecastError):
     status_code = 404
     code = "not_found"
@@ -71,9 +80,27 @@ class PayloadTooLarge(FramecastError):
     code = "payload_too_large"
 
 
+class TooManyRequests(FramecastError):
+    """Over a limit; ``retry_after`` is the whole seconds to wait (at least 1)."""
+
+    status_code = 429
+    code = "too_many_requests"
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, math.ceil(retry_after))
+
+
 class BackendError(FramecastError):
     status_code = 502
     code = "backend_error"
+
+
+class InsufficientStorage(FramecastError):
+    """No space left where results are stored: no retry helps until someone makes room."""
+
+    status_code = 507
+    code = "insufficient_storage"
 
 
 class ItemError(FramecastError):

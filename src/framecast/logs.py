@@ -4,7 +4,8 @@ Our own lines are events with ``key=value`` fields (``job queued job_id=… item
 them as they are behind a time, level and logger; JSON (``LOG_FORMAT=json``) puts the same
 fields in an object, one per line. uvicorn's access lines are rewritten into the same shape, and
 the workers' own calls to ``/upload/…`` (status checks and results, dozens per job) are left out
-of the access log unless they fail.
+of the access log unless they fail. Every line passes :class:`RedactCredentials` on its way out,
+so no URL's credentials are written, whichever code logged it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import re
 import sys
 from datetime import UTC, datetime
 from typing import Any
+
+from framecast.redact import redact
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 FORMATS = ("plain", "json")
@@ -83,8 +86,11 @@ class JsonFormatter(logging.Formatter):
             event = "request"
         line["event"] = event.strip()
         line.update({k: v for k, v in fields.items() if k not in _RESERVED})
-        if record.exc_info:
-            line["exception"] = self.formatException(record.exc_info)
+        # exc_text, as logging's own format does: the traceback as RedactCredentials left it.
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            line["exception"] = record.exc_text
         return json.dumps(line, ensure_ascii=False, default=str)
 
 
@@ -99,6 +105,23 @@ class QuietWorkerUploads(logging.Filter):
         return not (ok and _WORKER_UPLOAD.match(str(fields["path"])))
 
 
+class RedactCredentials(logging.Filter):
+    """Masks the userinfo and query values of every URL in a line and in its traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if access_fields(record) is None:  # access lines: their args are fields, kept apart
+            message = record.getMessage()
+            shown = redact(message)
+            if shown != message:
+                record.msg, record.args = shown, None
+        if record.exc_info and not record.exc_text:
+            # Formatted here, once: formatters reuse exc_text (ours and logging's own).
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        return True
+
+
 def configure_logging(log_format: str = "plain") -> None:
     """Send every line (ours, uvicorn's, the workers') to stderr in ``log_format``."""
     if log_format not in FORMATS:
@@ -106,6 +129,7 @@ def configure_logging(log_format: str = "plain") -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if log_format == "json" else PlainFormatter())
     handler.addFilter(QuietWorkerUploads())
+    handler.addFilter(RedactCredentials())
     # force: replaces what an earlier basicConfig (the command line's, before the settings
     # were read) installed, so no line is printed twice or in the other format.
     logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)

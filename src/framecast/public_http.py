@@ -23,6 +23,7 @@ import httpx
 from framecast.errors import AddressRefused, FetchError
 
 __all__ = [
+    "BackendWrapper",
     "PublicAsyncTransport",
     "PublicTransport",
     "Resolver",
@@ -35,6 +36,8 @@ __all__ = [
 
 # host, port → the addresses to connect to (raising FetchError to refuse the host).
 Resolver = Callable[[str, int], list[str]]
+# Wraps the network backend of a transport (fetch_guard.GuardedBackend, to cut reads short).
+BackendWrapper = Callable[[httpcore.NetworkBackend], httpcore.NetworkBackend]
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 # NAT64 (RFC 6052): on an IPv6-only network every IPv4 host resolves into this prefix.
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
@@ -208,14 +211,21 @@ def _pool_options(limits: httpx.Limits) -> dict[str, Any]:
 
 
 class PublicTransport(httpx.HTTPTransport):
-    """A transport for ``httpx.Client`` that connects only to what ``resolve`` allows."""
+    """A transport for ``httpx.Client`` that connects only to what ``resolve`` allows, through
+    ``wrap``'s wrapper of its network backend if given."""
 
-    def __init__(self, limits: httpx.Limits, resolve: Resolver = public_addresses) -> None:
+    def __init__(
+        self,
+        limits: httpx.Limits,
+        resolve: Resolver = public_addresses,
+        wrap: BackendWrapper | None = None,
+    ) -> None:
         super().__init__(limits=limits, trust_env=False)
+        backend: httpcore.NetworkBackend = _PublicSyncBackend(resolve)
         # httpx builds its pool without a way to pass a network backend: swap in one built
         # the same way with ours (tests/test_public_http.py fails if that stops working).
         self._pool = httpcore.ConnectionPool(
-            **_pool_options(limits), network_backend=_PublicSyncBackend(resolve)
+            **_pool_options(limits), network_backend=wrap(backend) if wrap else backend
         )
 
 

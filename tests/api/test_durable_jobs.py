@@ -8,10 +8,12 @@ import hmac
 import json
 import signal
 import time
+from collections.abc import Callable
 
 import httpx
 import pytest
 
+from framecast.backends.local_scheduler import UNIT_ITEMS, items_ahead_per_process
 from tests.api.test_jobs import poll_until_final
 from tests.support.http_server import MediaServer
 from tests.support.media import serve_images, solid_jpeg
@@ -138,15 +140,24 @@ def test_cancel_stops_pending_work_and_keeps_what_was_uploaded(
 
 
 def test_a_job_waiting_for_a_worker_is_queued_until_one_takes_it(
-    service: ServiceProcess, media_server: MediaServer
+    start_service: Callable[..., ServiceProcess], media_server: MediaServer
 ) -> None:
+    service = start_service(BATCH_SIZE="1")
     media_server.add_held("/held.jpg", solid_jpeg(64, 36, (10, 200, 10)))
-    held = {"id": "held", "image_url": media_server.url("/held.jpg"), "duracao": 0.5}
+    held = [
+        {"id": f"held-{i}", "image_url": media_server.url("/held.jpg"), "duracao": 0.5}
+        for i in range(UNIT_ITEMS)
+    ]
     async_ = {"Prefer": "respond-async"}
+    # Jobs whose downloads never answer, as many as the only worker takes beyond its renders.
+    taken = items_ahead_per_process(1)
     with service.client() as client:
-        first = client.post("/video/img2vid", json={"images": [held], **SMALL}, headers=async_)
-        wait_for(lambda: media_server.hits["/held.jpg"] == 1)  # the only worker is busy
-        assert client.get(f"/jobs/{first.json()['job_id']}").json()["status"] == "running"
+        first = [
+            client.post("/video/img2vid", json={"images": held, **SMALL}, headers=async_)
+            for _ in range(taken // UNIT_ITEMS)
+        ]
+        wait_for(lambda: media_server.hits["/held.jpg"] == taken)  # the only worker is full
+        assert client.get(f"/jobs/{first[0].json()['job_id']}").json()["status"] == "running"
         body = {"images": images(media_server, 1), **SMALL}
         second = client.post("/video/img2vid", json=body, headers=async_).json()
         assert second["status"] == "queued"

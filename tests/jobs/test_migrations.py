@@ -159,6 +159,29 @@ def test_a_version_2_database_reaches_the_latest_version_with_its_items(tmp_path
     assert snapshot(path)[0] == LATEST_VERSION
 
 
+def test_a_version_3_database_reaches_the_latest_version_with_its_jobs(tmp_path: Path) -> None:
+    path = load(FIXTURE.read_text(), tmp_path / "v3.db")
+    with sqlite3.connect(path) as db:  # what the release with schema version 3 left
+        for version in (2, 3):
+            db.executescript(dict(MIGRATIONS)[version])
+        db.execute("PRAGMA user_version = 3")
+    db.close()
+    store = JobStore(path)
+    try:
+        jobs = {job.id: job for job in store.page(None, 10, None)}
+    finally:
+        store.close()
+    assert set(jobs) == {SUCCEEDED, RUNNING, FAILED, QUEUED}
+    assert jobs[RUNNING].items[0].bytes is not None and jobs[QUEUED].metadata is not None
+    assert snapshot(path)[0] == LATEST_VERSION
+
+
+def test_jobs_from_before_tenants_belong_to_none(store: JobStore) -> None:
+    assert {job.tenant for job in store.page(None, 10, None)} == {None}
+    assert store.page(None, 10, None, tenant="alpha") == []  # a client sees none of them
+    assert store.usage("alpha").jobs == 0
+
+
 def test_opening_a_migrated_database_again_changes_nothing(old_db: Path) -> None:
     JobStore(old_db).close()
     before = snapshot(old_db)
@@ -173,6 +196,7 @@ def test_a_new_file_gets_every_step(tmp_path: Path) -> None:
     assert any("options TEXT NOT NULL" in line for line in dump)
     assert any("result TEXT" in line for line in dump)
     assert any("CREATE TABLE item_files" in line for line in dump)
+    assert any("CREATE INDEX jobs_by_tenant" in line for line in dump)
 
 
 def test_a_database_from_a_newer_framecast_is_refused_untouched(tmp_path: Path) -> None:

@@ -29,6 +29,9 @@ class Route:
     failure_headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds before the response starts
     held: bool = False  # wait for ``MediaServer.release()`` before responding
+    trickle: float = 0.0  # send the body ``trickle_bytes`` at a time, one every this many seconds
+    trickle_bytes: int = 1
+    trickle_headers: bool = False  # trickle the headers too, one byte at a time
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,20 @@ class MediaServer:
     ) -> None:
         """Serve ``body`` after waiting ``delay`` seconds (cut short by ``close``)."""
         self._set(path, Route(body, content_type, delay=delay))
+
+    def add_trickle(
+        self,
+        path: str,
+        body: bytes,
+        every: float = 1.0,
+        *,
+        step: int = 1,
+        headers_too: bool = False,
+    ) -> None:
+        """Send the headers (Content-Length included) at once, then ``body`` ``step`` bytes
+        every ``every`` seconds (cut short by ``close``); with ``headers_too``, the headers also."""
+        route = Route(body, trickle=every, trickle_bytes=step, trickle_headers=headers_too)
+        self._set(path, route)
 
     def add_held(self, path: str, body: bytes, content_type: str = "image/jpeg") -> None:
         """Serve ``body`` only once :meth:`release` is called (or the server closes)."""
@@ -187,6 +204,9 @@ class _Handler(BaseHTTPRequestHandler):
             while route.held and not media._released.wait(0.05):
                 if media._closing.is_set():
                     return
+            if route.trickle:
+                self._trickle(route)
+                return
             self._send(
                 route.status,
                 route.body,
@@ -220,6 +240,25 @@ class _Handler(BaseHTTPRequestHandler):
             # In chunks, so that a client enforcing a size cap can hang up part way through.
             for start in range(0, len(body), CHUNK_BYTES):
                 self.wfile.write(body[start : start + CHUNK_BYTES])
+
+    def _trickle(self, route: Route) -> None:
+        head = (
+            f"HTTP/1.1 {route.status} OK\r\nContent-Type: {route.content_type}\r\n"
+            f"Content-Length: {len(route.body)}\r\n\r\n"
+        ).encode()
+        if not route.trickle_headers:
+            self.wfile.write(head)
+            head = b""
+        data = head + route.body
+        for start in range(0, len(data), route.trickle_bytes):
+            if self.server.media._closing.wait(route.trickle):
+                break
+            try:
+                self.wfile.write(data[start : start + route.trickle_bytes])
+                self.wfile.flush()
+            except OSError:  # the client hung up: what a deadline is for
+                break
+        self.close_connection = True
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # keep test output quiet; requests are recorded in MediaServer.requests

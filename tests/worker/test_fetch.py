@@ -225,6 +225,13 @@ def test_a_bad_url_fails_the_item_not_the_job(client, tmp_path) -> None:
         fetch("ftp://example.com/a.jpg", tmp_path / "a.jpg", client)
 
 
+@pytest.mark.parametrize("host", ["0177.0.0.1", "127.000.000.001", "0x7f.1"])
+def test_an_ambiguous_address_fails_the_item_saying_why(client, tmp_path, host) -> None:
+    # Before: httpx refused some of these (InvalidURL) and the item failed as "internal error".
+    with pytest.raises(FetchError, match="ambiguous host"):
+        fetch(f"http://{host}/a.jpg", tmp_path / "a.jpg", client)
+
+
 def test_a_cancelled_job_stops_retrying(server, client, tmp_path) -> None:
     server.add_flaky("/down.jpg", IMAGE, failures=10, status=503)
     asked: list[int] = []

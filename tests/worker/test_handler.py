@@ -12,7 +12,8 @@ import pytest
 from framecast.config import Settings
 from framecast.render.probe import probe
 from framecast.worker import upload_http
-from framecast.worker.handler import STALE_WORK_SECONDS, handle, remove_stale_work
+from framecast.worker.handler import handle
+from framecast.worker.scratch import STALE_WORK_SECONDS, remove_stale_work
 from tests.support.http_server import MediaServer
 from tests.support.media import solid_jpeg
 from tests.support.service import API_KEY, ServiceProcess

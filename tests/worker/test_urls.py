@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import pytest
 
+from framecast.api.routes.video import checked_webhook_url
+from framecast.contracts.plan import checked_url
 from framecast.errors import InputError
 from framecast.worker.urls import normalize_url, shorten_url
 
@@ -78,3 +80,50 @@ def test_shorten_url_keeps_both_ends_of_a_long_path() -> None:
     assert len(short) == 60
     assert short.startswith("https://example.com/")
     assert short.endswith("photo.jpg")
+
+
+# Spellings of an IPv4 address that parsers read differently (octal, hex, fewer than four
+# parts, a single number, leading zeros): refused, whatever address they may stand for.
+AMBIGUOUS_HOSTS = [
+    "0177.0.0.1",
+    "127.000.000.001",
+    "0x7f.1",
+    "0x7F.0.0.1",
+    "127.1",
+    "2130706433",
+    "0x7f000001",
+    "017700000001",
+    "010.8.8.8",
+    "8.8.8.010",
+]
+
+
+@pytest.mark.parametrize("host", AMBIGUOUS_HOSTS)
+def test_an_ambiguous_ipv4_spelling_is_refused(host: str) -> None:
+    with pytest.raises(InputError, match=r"four decimal numbers.*like 127\.0\.0\.1") as raised:
+        normalize_url(f"http://{host}/x.jpg")
+    assert host.lower() in raised.value.message
+
+
+@pytest.mark.parametrize("host", ["1.2.3.4.5", "256.1.1.1", "example.0x7f", "photos.123"])
+def test_a_name_ending_in_a_number_that_is_no_ipv4_address_is_refused(host: str) -> None:
+    with pytest.raises(InputError, match="not an IPv4 address"):
+        normalize_url(f"http://{host}/x.jpg")
+
+
+@pytest.mark.parametrize(
+    "host", ["127.0.0.1", "8.8.8.8", "10.0.0.255", "1password.com", "123.example", "0x7f.example"]
+)
+def test_canonical_addresses_and_names_with_digits_are_accepted(host: str) -> None:
+    assert normalize_url(f"http://{host}/x.jpg") == f"http://{host}/x.jpg"
+
+
+def test_an_ambiguous_address_is_a_400_naming_the_field() -> None:
+    with pytest.raises(InputError) as raised:
+        checked_url("http://0177.0.0.1/x.jpg", "images[0].image_url")
+    assert raised.value.message.startswith("images[0].image_url: the URL has an ambiguous host")
+
+
+def test_an_ambiguous_webhook_address_is_a_400_naming_the_field() -> None:
+    with pytest.raises(InputError, match=r"^webhook_url: the URL has an ambiguous host"):
+        checked_webhook_url("http://0x7f.1/hook", allow_private=False)

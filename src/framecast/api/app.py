@@ -11,15 +11,13 @@ from importlib import metadata
 from fastapi import FastAPI
 
 from framecast.api.body_limit import BodyLimit
-from framecast.api.credentials import (
-    load_or_create_api_keys,
-    load_or_create_secret,
-    webhook_secret,
-)
+from framecast.api.credentials import load_or_create_secret, webhook_secret
+from framecast.api.credentials_first import CredentialsFirst
 from framecast.api.deps import Services
 from framecast.api.error_handlers import install_error_handlers
 from framecast.api.routes import ROUTERS
 from framecast.api.schemas import webhook_body
+from framecast.api.tenants import load_tenants
 from framecast.backends.base import Backend
 from framecast.backends.local import LocalBackend
 from framecast.backends.runpod import RunPodBackend
@@ -72,7 +70,7 @@ def create_app(settings: Settings, backend: Backend | None = None) -> FastAPI:
     Settings that can be checked without starting anything are checked here, so a
     misconfiguration stops ``framecast serve`` with a message naming the setting.
     """
-    api_keys = load_or_create_api_keys(settings)
+    tenants = load_tenants(settings)
     storage = storage_for(settings)
 
     @asynccontextmanager
@@ -90,7 +88,7 @@ def create_app(settings: Settings, backend: Backend | None = None) -> FastAPI:
             on_attempt=metrics.webhook_attempt,
         )
         jobs = JobService(settings, store, runner, storage, tokens, webhooks, metrics=metrics)
-        app.state.services = Services(settings, api_keys, jobs, storage)
+        app.state.services = Services(settings, tenants, jobs, storage)
         await jobs.start()
         log_banner(settings, runner, storage)
         try:
@@ -107,6 +105,9 @@ def create_app(settings: Settings, backend: Backend | None = None) -> FastAPI:
         version=version(),
         lifespan=lifespan,
     )
+    # The last added runs first: a declared length over the limit is 413 whatever the key;
+    # then a wrong key is refused before anything reads the body (a chunked one included).
+    app.add_middleware(CredentialsFirst)
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
     install_error_handlers(app)
     for router in ROUTERS:

@@ -1,15 +1,17 @@
-"""API keys and the upload-token secret: configured, or generated once and kept under DATA_DIR."""
+"""X_API_KEY's keys and the secrets: configured, or generated once and kept under DATA_DIR.
+
+Who a key belongs to is :mod:`framecast.api.tenants`'s.
+"""
 
 from __future__ import annotations
 
-import hmac
 import logging
 import os
 import secrets
 from pathlib import Path
 
 from framecast.config import Settings
-from framecast.errors import AuthError, ConfigError
+from framecast.errors import ConfigError
 
 log = logging.getLogger("framecast.api")
 
@@ -59,18 +61,6 @@ def webhook_secret(settings: Settings) -> bytes:
         path,
     )
     return secret
-
-
-def check_api_key(presented: str | None, keys: tuple[str, ...]) -> None:
-    """Raise AuthError unless ``presented`` is one of ``keys`` (constant time per key)."""
-    presented = (presented or "").strip()  # a pasted key often brings a space along
-    if not presented:
-        raise AuthError("X-API-Key: header missing")
-    matched = False
-    for key in keys:
-        matched |= hmac.compare_digest(presented.encode(), key.encode())
-    if not matched:
-        raise AuthError("X-API-Key: wrong key")
 
 
 def _write_secret(path: Path, value: bytes) -> bytes:

@@ -1,14 +1,18 @@
-"""Dependency aliases shared by the routers."""
+"""Dependency aliases shared by the routers, and the key check behind ``ApiKeyDep``."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
-from framecast.api.credentials import check_api_key
+from framecast.api.limits import RequestRates, WrongKeys
+from framecast.api.tenants import Tenant, Tenants
 from framecast.config import Settings
+from framecast.errors import AuthError
+from framecast.jobs.intake import no_job
+from framecast.jobs.model import Job
 from framecast.jobs.service import JobService
 from framecast.storage.base import Storage
 
@@ -18,9 +22,23 @@ class Services:
     """What the lifespan builds and the routes use."""
 
     settings: Settings
-    api_keys: tuple[str, ...]
+    tenants: Tenants
     jobs: JobService
     storage: Storage
+    rates: RequestRates = field(default_factory=RequestRates)
+    wrong_keys: WrongKeys = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.wrong_keys = WrongKeys(
+            self.settings.wrong_key_limit, self.settings.wrong_key_window_seconds
+        )
+
+    def job_of(self, tenant: Tenant, job_id: str) -> Job:
+        """Job ``job_id`` if ``tenant`` sees it; another tenant's is as missing as no job."""
+        job = self.jobs.get(job_id)
+        if not tenant.sees(job.tenant):
+            raise no_job(job_id)  # not 403: that would tell a client the job exists
+        return job
 
 
 def get_services(request: Request) -> Services:
@@ -28,9 +46,33 @@ def get_services(request: Request) -> Services:
     return services
 
 
-def require_api_key(request: Request, x_api_key: Annotated[str | None, Header()] = None) -> None:
-    check_api_key(x_api_key, get_services(request).api_keys)
+def authenticate(services: Services, key: str | None, address: str) -> Tenant:
+    """The tenant of ``key`` sent from ``address``, within its requests per minute.
+
+    401 for a missing or wrong key; 429 once ``address`` has sent too many wrong keys (its key
+    is then not even tried) or the tenant is over its rate.
+    """
+    services.wrong_keys.check(address)
+    if not (key or "").strip():
+        raise AuthError("X-API-Key: header missing")
+    tenant = services.tenants.tenant_for_key(key)
+    if tenant is None:
+        services.wrong_keys.record(address)
+        raise AuthError("X-API-Key: wrong key")
+    services.rates.take(tenant)
+    return tenant
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client is not None else "unknown"
+
+
+async def require_tenant(
+    request: Request, x_api_key: Annotated[str | None, Header()] = None
+) -> Tenant:
+    # async: it runs on the event loop, so the counts of limits.py are never raced by threads.
+    return authenticate(get_services(request), x_api_key, client_address(request))
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
-ApiKeyDep = Annotated[None, Depends(require_api_key)]
+ApiKeyDep = Annotated[Tenant, Depends(require_tenant)]

@@ -31,6 +31,10 @@ MAX_PARTS = 200  # narration parts of one track
 MAX_AUDIO_SECONDS = 4 * 3600.0  # longest track (decoded) a worker accepts
 SECONDS_PER_JOB = 600.0  # deadline allowance: the picture is usually copied, audio is cheap
 Url = str
+# Checked by checked_tracks (its message names the limit); the document says it too.
+_PARTS_SCHEMA = WithJsonSchema(
+    {"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": MAX_PARTS}
+)
 
 
 class DuckSpec(Frozen):
@@ -46,7 +50,7 @@ class AudioTrackSpec(Frozen):
     """One audio track: narration (one file, or parts joined in order) or a music bed."""
 
     role: AudioRole
-    url: Url | list[Url] = Field(
+    url: Url | Annotated[list[Url], _PARTS_SCHEMA] = Field(
         description="An audio URL, or a list of parts joined sample-exact in order."
     )
     start: float = Field(0.0, ge=0, description="Seconds into the output where it starts.")

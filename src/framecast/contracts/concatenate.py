@@ -49,7 +49,11 @@ class ConcatenateCreate(FrameSize, JobEnvelope):
     """``POST /video/concatenate``: 2–500 videos in, one video out."""
 
     id: str = Field("video", min_length=1, max_length=256, description="Your id; echoed back.")
-    videos: list[ConcatVideo] = Field(description=f"{MIN_VIDEOS}–{MAX_VIDEOS} videos, in order.")
+    videos: list[ConcatVideo] = Field(
+        description=f"{MIN_VIDEOS}–{MAX_VIDEOS} videos, in order.",
+        # Checked by plan_concatenate (its message names the limit); the document says it too.
+        json_schema_extra={"minItems": MIN_VIDEOS, "maxItems": MAX_VIDEOS},
+    )
     transition: TransitionSpec | None = Field(
         None, description="Between every two videos (default: plain cuts)."
     )

@@ -27,6 +27,13 @@ class JobEnvelope(Strict):
     )
 
 
+class ErrorPublic(BaseModel):
+    """Every error answer's body."""
+
+    error: str = Field(description="A stable code: invalid_request, unauthorized, not_found, …")
+    message: str = Field(description="What went wrong, naming the field and the limit.")
+
+
 class VideoPublic(BaseModel):
     """A finished video; operations add fields of their own (duration, width, …), and a video
     with files beside it (subtitles, word timings) has ``files``: their URLs by name."""

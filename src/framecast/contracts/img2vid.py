@@ -55,7 +55,11 @@ class Img2VidCreate(MotionFields, FrameSize, JobEnvelope):
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
-    images: list[ImageCreate]
+    # The size is checked by plan_img2vid (its message names the limit); the document says it.
+    images: list[ImageCreate] = Field(
+        json_schema_extra={"minItems": 1},
+        description="One clip each, in this order; at most MAX_IMAGES (default 500).",
+    )
     duracao: float | None = Field(
         None,
         validation_alias=AliasChoices("duracao", "duration"),

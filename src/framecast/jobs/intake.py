@@ -22,8 +22,13 @@ def existing_job(store: JobStore, job_id: str) -> Job:
     """The job ``job_id``, or NotFound."""
     job = store.get(job_id)
     if job is None:
-        raise NotFound(f"job_id: no job {job_id!r}")
+        raise no_job(job_id)
     return job
+
+
+def no_job(job_id: str) -> NotFound:
+    """The error for a job that does not exist (or that the asking tenant may not see)."""
+    return NotFound(f"job_id: no job {job_id!r}")
 
 
 class ResultIntake:
@@ -114,9 +119,12 @@ class ResultIntake:
         self.store.mark_running(job_id, self.clock())
         return existing_job(self.store, job_id)
 
-    async def store_direct(self, client_id: str, chunks: AsyncIterator[bytes]) -> Item:
-        """The original ``POST /upload/video``: a one-item job that has already ended."""
-        job = self._finished_job("upload", [NewItem(client_id, {})])
+    async def store_direct(
+        self, client_id: str, chunks: AsyncIterator[bytes], tenant: str | None = None
+    ) -> Item:
+        """The original ``POST /upload/video``: a one-item job of ``tenant`` that has already
+        ended."""
+        job = self._finished_job("upload", [NewItem(client_id, {})], tenant)
         try:
             stored = await self.storage.write(
                 self.key(job, job.items[0]), chunks, self.settings.base64_upload_max_bytes
@@ -200,7 +208,7 @@ class ResultIntake:
         for key in sorted(keys):
             self.storage.delete(key)
 
-    def _finished_job(self, operation: str, items: list[NewItem]) -> Job:
+    def _finished_job(self, operation: str, items: list[NewItem], tenant: str | None) -> Job:
         now = self.clock()
         job = Job(
             id=uuid.uuid4().hex,
@@ -209,6 +217,7 @@ class ResultIntake:
             created_at=now,
             deadline_at=now,
             started_at=now,
+            tenant=tenant,
         )
         job.items = [Item(job.id, i, it.client_id, it.source) for i, it in enumerate(items)]
         self.store.create(job)

@@ -90,8 +90,15 @@ CREATE TABLE item_files (
 );
 """
 
+# Each job records the tenant whose key submitted it (framecast.api.tenants): a client lists
+# and reads only its own. NULL for the jobs from before tenants, which only an admin sees.
+_V4 = """
+ALTER TABLE jobs ADD COLUMN tenant TEXT;
+CREATE INDEX jobs_by_tenant ON jobs (tenant, created_at, id);
+"""
+
 # (version, SQL): append only; a released step is never edited.
-MIGRATIONS: tuple[tuple[int, str], ...] = ((1, _V1), (2, _V2), (3, _V3))
+MIGRATIONS: tuple[tuple[int, str], ...] = ((1, _V1), (2, _V2), (3, _V3), (4, _V4))
 LATEST_VERSION = MIGRATIONS[-1][0]
 
 

@@ -143,6 +143,7 @@ class Job:
     webhook: Webhook | None = None
     metadata: dict[str, Any] | None = None
     key_prefix: str | None = None  # a client-chosen storage folder (S3 only)
+    tenant: str | None = None  # the tenant whose key submitted it (None: the single tenant)
 
     def count(self, status: ItemStatus) -> int:
         return sum(1 for item in self.items if item.status is status)

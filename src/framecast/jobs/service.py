@@ -46,6 +46,7 @@ class Submission:
     metadata: dict[str, Any] | None = None
     idempotency: tuple[str, str] | None = None  # (scope key, body hash)
     key_prefix: str | None = None  # a client-chosen storage folder (S3 only)
+    tenant: str | None = None  # the name of the tenant whose key submitted it
 
 
 class JobService:
@@ -111,6 +112,7 @@ class JobService:
             webhook=Webhook(request.webhook_url) if request.webhook_url else None,
             metadata=request.metadata,
             key_prefix=request.key_prefix,
+            tenant=request.tenant,
         )
         earlier = self.store.create(job, request.idempotency)
         if earlier is not None:
@@ -151,7 +153,7 @@ class JobService:
         if not job.status.is_final:
             raise Conflict(f"job {job_id} has not ended yet; its webhook is sent when it does")
         self.store.resend_webhook(job_id, self.clock())
-        self.webhooks.wake()
+        self.webhooks.wake(job_id)
         return self.get(job_id)
 
     def get(self, job_id: str) -> Job:
@@ -200,7 +202,8 @@ class JobService:
                     raise TimeoutError
                 output = await asyncio.wait_for(
                     self.backend.run(
-                        self.worker_job(job), StoredRunRecord(self.store, job.id, job.deadline_at)
+                        self.worker_job(job),
+                        StoredRunRecord(self.store, job.id, job.deadline_at, job.tenant),
                     ),
                     remaining,
                 )
@@ -244,7 +247,7 @@ class JobService:
             job.count(ItemStatus.FAILED),
         )
         if job.webhook is not None:
-            self.webhooks.wake()
+            self.webhooks.wake(job_id)
         event = self._finished.pop(job_id, None)
         if event is not None:
             event.set()

@@ -16,7 +16,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from framecast.jobs import item_files
+from framecast.jobs import item_files, tenancy
 from framecast.jobs.migrations import migrate
 from framecast.jobs.model import Item, ItemFile, ItemStatus, Job, JobStatus, Webhook, WebhookState
 
@@ -72,8 +72,8 @@ class JobStore:
                 )
             db.execute(
                 "INSERT INTO jobs (id, operation, status, created_at, deadline_at, options,"
-                " metadata, webhook_url, webhook_state, key_prefix)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " metadata, webhook_url, webhook_state, key_prefix, tenant)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     job.id,
                     job.operation,
@@ -85,6 +85,7 @@ class JobStore:
                     hook.url if hook else None,
                     hook.state.value if hook else None,
                     job.key_prefix,
+                    job.tenant,
                 ),
             )
             db.executemany(
@@ -120,9 +121,19 @@ class JobStore:
             files = item_files.of_job(self._db, job_id)
         return _job(row, items, files)
 
-    def page(self, status: str | None, limit: int, before: tuple[float, str] | None) -> list[Job]:
-        """Newest first; ``before`` is the (created_at, id) of the last job of the previous page."""
+    def page(
+        self,
+        status: str | None,
+        limit: int,
+        before: tuple[float, str] | None,
+        tenant: str | None = None,
+    ) -> list[Job]:
+        """Newest first (``tenant``'s only, if given); ``before`` is the (created_at, id) of the
+        last job of the previous page."""
         conditions, params = ["1"], []  # type: list[str], list[Any]
+        if tenant is not None:
+            conditions.append("tenant = ?")
+            params.append(tenant)
         if status:
             conditions.append("status = ?")
             params.append(status)
@@ -133,6 +144,16 @@ class JobStore:
             " AND ".join(conditions) + " ORDER BY created_at DESC, id DESC LIMIT ?",
             (*params, limit),
         )
+
+    def usage(self, tenant: str) -> tenancy.TenantUsage:
+        """The jobs ``tenant`` has queued or running, and their pending items."""
+        with self._lock:
+            return tenancy.usage(self._db, tenant)
+
+    def idempotent_job(self, scope_key: str) -> str | None:
+        """The job an idempotency key made, if any."""
+        with self._lock:
+            return tenancy.idempotent_job(self._db, scope_key)
 
     def unfinished(self) -> list[Job]:
         guard, states = _status_in(s for s in JobStatus if not s.is_final)
@@ -331,6 +352,7 @@ def _job(row: sqlite3.Row, items: list[sqlite3.Row], files: dict[int, dict[str, 
         webhook=webhook,
         metadata=None if row["metadata"] is None else json.loads(row["metadata"]),
         key_prefix=row["key_prefix"],
+        tenant=row["tenant"],
         items=[
             Item(
                 job_id=i["job_id"],

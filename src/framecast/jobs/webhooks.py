@@ -2,6 +2,8 @@
 to a host on a refused address: no retry can change that).
 
 Every attempt is persisted, so deliveries survive restarts and their history shows on the job.
+Each pending delivery is a task of its own, waiting for its due time and then for a slot
+(framecast.jobs.webhook_slots), so a receiver that never answers delays only its own deliveries.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -20,13 +23,20 @@ from framecast.contracts.webhook import EVENT_HEADER, JOB_HEADER, SIGNATURE_HEAD
 from framecast.errors import AddressRefused, FetchError
 from framecast.jobs.model import Job, WebhookState
 from framecast.jobs.store import JobStore
+from framecast.jobs.webhook_slots import ReceiverSlots
 from framecast.public_http import PublicAsyncTransport
 
 log = logging.getLogger("framecast.webhooks")
 
+CONCURRENCY = 100  # attempts in flight at once, all receivers together
+PER_RECEIVER = 4  # of those, to one receiver: 25 receivers can hang before anyone else waits
+# Every pending delivery is looked for this often, so one whose task crashed (a locked database)
+# is taken up again.
+SWEEP_SECONDS = 60.0
+
 
 class WebhookSender:
-    """Delivers due webhooks in the background; ``wake()`` after a job ends or a re-send."""
+    """Delivers due webhooks in the background; ``wake(job_id)`` after a job ends or a re-send."""
 
     def __init__(
         self,
@@ -36,6 +46,8 @@ class WebhookSender:
         body_of: Callable[[Job], dict[str, Any]],
         clock: Callable[[], float],
         on_attempt: Callable[[WebhookState], None] = lambda state: None,
+        concurrency: int = CONCURRENCY,
+        per_receiver: int = PER_RECEIVER,
     ) -> None:
         self.store = store
         self.settings = settings
@@ -43,10 +55,16 @@ class WebhookSender:
         self.body_of = body_of
         self.clock = clock
         self.on_attempt = on_attempt  # each attempt's outcome (the service's metrics)
+        self.slots = ReceiverSlots(concurrency, per_receiver)
         self._wake = asyncio.Event()
+        self._woken: set[str] = set()  # job ids to look at on the loop's next turn
+        self._scan = True  # look at every pending delivery on the next turn (at start: resume)
+        # job id → the event that tells its delivery task to read the store again
+        self._owned: dict[str, asyncio.Event] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
         # Receivers are user-given URLs: only public addresses, checked as each connection is
         # made (framecast.public_http), unless FETCH_ALLOW_PRIVATE says otherwise.
-        limits = httpx.Limits()
+        limits = httpx.Limits(max_connections=concurrency)
         self._client = httpx.AsyncClient(
             timeout=settings.webhook_timeout_seconds,
             limits=limits,
@@ -55,7 +73,12 @@ class WebhookSender:
             trust_env=False,
         )
 
-    def wake(self) -> None:
+    def wake(self, job_id: str | None = None) -> None:
+        """Look at ``job_id``'s delivery now (every pending one if None)."""
+        if job_id is None:
+            self._scan = True
+        else:
+            self._woken.add(job_id)
         self._wake.set()
 
     async def close(self) -> None:
@@ -84,18 +107,72 @@ class WebhookSender:
         return float(self.settings.webhook_retry_seconds * 3 ** (attempt - 1))
 
     async def run_forever(self) -> None:
-        while True:
-            try:
-                for job in self.store.webhooks_due(self.clock()):
-                    await self.deliver(job)
-                next_at = self.store.next_webhook_at()
-            except Exception:  # the loop must outlive a locked database or a bug
-                log.exception("webhook loop failed; retrying in 5 s")
-                next_at = self.clock() + 5
-            wait = 3600.0 if next_at is None else max(0.0, next_at - self.clock())
-            self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=min(wait, 3600.0))
+        """Give each pending delivery a task of its own, as it becomes due; until cancelled."""
+        try:
+            while True:
+                self._wake.clear()
+                wait = SWEEP_SECONDS
+                try:
+                    # Woken jobs (an end, a resend) are looked at alone: reading every pending
+                    # one for each job that ends would cost the most during an outage.
+                    woken, self._woken = self._woken, set()
+                    for job_id in woken:
+                        self._own(job_id, nudge=True)
+                    if self._scan:
+                        self._scan = False
+                        # All, not only the due: retries set before a restart keep their time.
+                        for job in self.store.webhooks_due(math.inf):
+                            self._own(job.id, nudge=False)
+                except Exception:  # the loop must outlive a locked database or a bug
+                    log.exception("webhook loop failed; retrying in 5 s")
+                    self._scan, wait = True, 5.0
+                try:
+                    await asyncio.wait_for(self._wake.wait(), timeout=wait)
+                except TimeoutError:
+                    self._scan = True
+        finally:
+            for task in list(self._tasks):
+                task.cancel()
+            # An attempt cut short here is not recorded: still pending, it is resumed at start.
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def _own(self, job_id: str, nudge: bool) -> None:
+        """Start ``job_id``'s delivery task; or, with ``nudge``, have its task read it again."""
+        if job_id in self._owned:
+            if nudge:  # a resend during a backoff: due now, not at the retry's time
+                self._owned[job_id].set()
+            return
+        event = self._owned[job_id] = asyncio.Event()
+        task = asyncio.get_running_loop().create_task(self._deliver_until_settled(job_id, event))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _deliver_until_settled(self, job_id: str, nudge: asyncio.Event) -> None:
+        """Attempt at each due time, in a slot, until the webhook is delivered or has failed."""
+        try:
+            while (job := self._pending(job_id)) is not None:
+                assert job.webhook is not None
+                wait = (job.webhook.next_at or 0.0) - self.clock()
+                if wait > 0:
+                    nudge.clear()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(nudge.wait(), timeout=wait)
+                    continue
+                async with self.slots.slot(job.webhook.url):
+                    # Read again: the wait for a slot can be long, and the body is the job now.
+                    if (job := self._pending(job_id)) is not None:
+                        await self.deliver(job)
+        except Exception:  # e.g. a locked database; the next sweep takes it up again
+            log.exception("webhook delivery task failed job_id=%s", job_id)
+        finally:
+            del self._owned[job_id]
+
+    def _pending(self, job_id: str) -> Job | None:
+        """The job, if its webhook is still to be delivered."""
+        job = self.store.get(job_id)
+        if job is None or job.webhook is None or job.webhook.state is not WebhookState.PENDING:
+            return None
+        return job
 
     async def deliver(self, job: Job) -> bool:
         """One attempt; persisted with its outcome and the next retry (if any)."""

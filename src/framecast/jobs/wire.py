@@ -47,8 +47,11 @@ def worker_job(
 class StoredRunRecord:
     """A backend's resume data for one job, kept in the job store."""
 
-    def __init__(self, store: JobStore, job_id: str, deadline_at: float) -> None:
+    def __init__(
+        self, store: JobStore, job_id: str, deadline_at: float, tenant: str | None = None
+    ) -> None:
         self.store, self.job_id, self.deadline_at = store, job_id, deadline_at
+        self.tenant = tenant
 
     def load(self) -> dict[str, Any] | None:
         return self.store.backend_state(self.job_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import glob
 import logging
 import os
@@ -12,7 +13,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import quote
 
-from framecast.errors import NotFound
+from framecast.errors import InsufficientStorage, NotFound
 from framecast.storage.base import Storage, StoredObject, copy_checked
 
 log = logging.getLogger("framecast.storage")
@@ -21,6 +22,7 @@ log = logging.getLogger("framecast.storage")
 # (an upload streams continuously); it is removed at start-up, or it would keep its job's
 # folder from ever being removed.
 STALE_PART_SECONDS = 600.0
+VOLUME_FULL = "no space left on the output volume"
 
 
 class LocalStorage(Storage):
@@ -32,6 +34,7 @@ class LocalStorage(Storage):
         self.root = root.resolve()
         self.root.mkdir(parents=True, exist_ok=True)
         self.public_base_url = public_base_url
+        self._full = False  # the last write ran out of space (logged once, until one succeeds)
         self._remove_stale_parts()
 
     def _remove_stale_parts(self) -> None:
@@ -62,16 +65,37 @@ class LocalStorage(Storage):
         expected_sha256: str | None = None,
     ) -> StoredObject:
         final = self.path(key)
-        final.parent.mkdir(parents=True, exist_ok=True)
         temp = final.with_name(f".{final.name}.{uuid.uuid4().hex}.part")
         try:
-            with temp.open("wb") as out:
-                size, sha256 = await copy_checked(chunks, out, max_bytes, expected_sha256)
-            os.replace(temp, final)
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                temp.unlink()
+            final.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                with temp.open("wb") as out:
+                    size, sha256 = await copy_checked(chunks, out, max_bytes, expected_sha256)
+                os.replace(temp, final)
+            finally:
+                with contextlib.suppress(FileNotFoundError):
+                    temp.unlink()  # a partial file would keep the volume full
+        except OSError as exc:
+            if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+                raise
+            raise self._out_of_space(exc) from exc
+        if self._full:
+            self._full = False
+            log.info("output volume has room again path=%s", self.root)
         return StoredObject(key=key, bytes=size, sha256=sha256)
+
+    def _out_of_space(self, exc: OSError) -> InsufficientStorage:
+        # Every upload fails alike until someone makes room: one ERROR line says so, not one
+        # per upload (and no traceback: nothing here is a bug).
+        if not self._full:
+            self._full = True
+            log.error(
+                "%s path=%s error=%s: results are refused (507) until there is room",
+                VOLUME_FULL,
+                self.root,
+                exc.strerror,
+            )
+        return InsufficientStorage(f"{VOLUME_FULL} (OUTPUT_DIR): the result was not stored")
 
     async def size(self, key: str) -> int | None:
         path = self.path(key)

@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import logging
-import re
-import shutil
 import signal
-import tempfile
-import time
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,23 +17,20 @@ from framecast.public_http import public_addresses, trusting
 from framecast.render.encode import choose_encoder
 from framecast.render.warp import compile_kernels
 from framecast.worker.fetch import make_client
+from framecast.worker.scratch import remove_stale_work
 from framecast.worker.timings import RECORDER, TimedUploader
 from framecast.worker.upload import STATUS_TIMEOUT, uploader_for
 
 log = logging.getLogger("framecast.worker")
 
 UPLOAD_TIMEOUT = httpx.Timeout(120.0, connect=10.0)
-# A job's work folder gains and loses files with every clip (no clip takes hours to render);
-# one untouched this long was left by a worker that was killed (SIGKILL, a lost machine) and
-# is removed at the next start. Only names img2vid makes: framecast-<job id>-<random>.
-STALE_WORK_SECONDS = 6 * 3600.0
-_WORK_FOLDER = re.compile(r"framecast-[0-9a-f]{32}-[a-z0-9_]{8}")
 
 
 def warm_up(settings: Settings) -> None:
     """Once per worker process: logging, SIGTERM handling, the encoder probe, the warp's
     compiled kernels."""
-    # SIGTERM (the service stopping) must unwind the stack, so temp dirs are removed.
+    # SIGTERM (the service stopping) must unwind the stack, so work folders are removed (those
+    # of a killed worker are removed by the next one to start: remove_stale_work).
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     configure_logging(settings.log_format)  # a pool process starts with none; LOG_FORMAT's
     choose_encoder(settings.encoding)
@@ -46,26 +38,18 @@ def warm_up(settings: Settings) -> None:
     remove_stale_work(settings.work_dir)
 
 
-def remove_stale_work(work_dir: Path | None, older_than: float = STALE_WORK_SECONDS) -> None:
-    """Delete ``framecast-*`` job folders (img2vid's temp dirs) nothing has touched lately."""
-    cutoff = time.time() - older_than
-    for folder in Path(work_dir or tempfile.gettempdir()).glob("framecast-*"):
-        if not _WORK_FOLDER.fullmatch(folder.name):
-            continue
-        try:
-            if folder.is_dir() and folder.stat().st_mtime < cutoff:
-                shutil.rmtree(folder)
-                log.info("stale work folder removed path=%s", folder)
-        except OSError:
-            pass  # another worker removed it first, or it is not ours to remove
-
-
 def _exit_on_sigterm(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)
 
 
-def handle(job_input: dict[str, Any], settings: Settings | None = None) -> dict[str, Any]:
-    """Run one worker job; a job that cannot run at all returns ``{"error": …}`` on purpose."""
+def handle(
+    job_input: dict[str, Any], settings: Settings | None = None, *, alone: bool = True
+) -> dict[str, Any]:
+    """Run one worker job; a job that cannot run at all returns ``{"error": …}`` on purpose.
+
+    ``alone``: no other job runs in this process meanwhile (not so in the local pool, whose
+    reports are drained after each job by ``worker_report``).
+    """
     settings = settings if settings is not None else Settings.from_env()
     try:
         job = parse_worker_job(job_input)
@@ -74,7 +58,8 @@ def handle(job_input: dict[str, Any], settings: Settings | None = None) -> dict[
     # The API that sent the job serves the results of earlier jobs: inputs may come from it.
     resolve = public_addresses if job.upload is None else trusting(job.upload.url)
     fetching = make_client(settings.fetch, resolve)
-    RECORDER.drain()  # what an earlier job left (one stopped part-way)
+    if alone:
+        RECORDER.drain()  # what an earlier job left (one stopped part-way)
     with fetching as fetch_client, httpx.Client(timeout=UPLOAD_TIMEOUT) as up:
         try:
             uploader = uploader_for(job, settings, up)

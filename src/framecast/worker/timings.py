@@ -3,9 +3,11 @@
 The local pool's workers are processes of their own, so the API cannot time them. Each job's
 measurements travel back beside the worker's output, never inside it (that output is the worker
 contract, the same under every backend): the pool task returns ``(output, report)`` and
-:mod:`framecast.backends.local` hands the report to :mod:`framecast.metrics`. A worker process
-runs one job at a time, so one recorder per process is enough; ``handle()`` empties it as each
-job starts, so a RunPod worker (whose reports nobody collects) holds one job's worth at most.
+:mod:`framecast.backends.local` hands the report to :mod:`framecast.metrics`. One recorder per
+process: a RunPod worker runs one job at a time and ``handle()`` empties it as each job starts,
+so it holds one job's worth at most (nobody collects its reports); a local pool process runs
+several units at once and empties it after each, so a report may hold another unit's durations
+but none is lost.
 
 What a render is: for img2vid, ``render_clip`` (the warp and the encode, timed by the operation);
 for the one-result operations, from ``fetch_inputs`` having every input to the result being

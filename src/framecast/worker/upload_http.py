@@ -1,5 +1,5 @@
 """Sending a result's bytes over HTTP: a PUT of a file from disk, and the one retry policy of
-uploads (network errors, 5xx and 429 retried with backoff; any other answer is final)."""
+uploads (network errors, 5xx but 507 and 429 retried with backoff; any other answer is final)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,9 @@ log = logging.getLogger("framecast.worker")
 
 ATTEMPTS = 4
 BACKOFF_SECONDS = 0.5
+# 507 Insufficient Storage (the API's output volume, or a MinIO bucket's disk, is full) stays
+# so for longer than any backoff here: each retry would only send the whole clip again.
+FINAL_5XX = frozenset({507})
 
 
 def put_file(
@@ -39,7 +42,7 @@ def with_retries(
     target: str = "the API",
     what: str = "clip",
 ) -> dict[str, Any]:
-    """Retry network errors and 5xx/429 with backoff; other statuses fail at once."""
+    """Retry network errors, 5xx (but 507) and 429 with backoff; other statuses fail at once."""
     for attempt in range(1, ATTEMPTS + 1):
         try:
             response = send()
@@ -49,12 +52,17 @@ def with_retries(
             if response.is_success:
                 return dict(response.json()) if response.content else {}
             problem = f"HTTP {response.status_code}: {_message(response)}"
-            if response.status_code < 500 and response.status_code != 429:
+            if not retryable(response.status_code):
                 break
         if attempt < ATTEMPTS:
             log.warning("upload retry item=%s attempt=%d problem=%s", item.index, attempt, problem)
             time.sleep(BACKOFF_SECONDS * 2 ** (attempt - 1))
     raise UploadError(f"{what} upload to {target} failed: {problem}")
+
+
+def retryable(status: int) -> bool:
+    """Whether an upload answered ``status`` may succeed if sent again in a moment."""
+    return status == 429 or (status >= 500 and status not in FINAL_5XX)
 
 
 def _message(response: httpx.Response) -> str:

@@ -2,17 +2,21 @@
 
 n8n, Make and hand-written scripts send image URLs with spaces, accents and stray newlines in
 them. Those are repaired here rather than rejected; only a URL that cannot be fetched at all
-(no host, a scheme other than http/https) is an ``InputError``.
+(no host, a scheme other than http/https, an IPv4 address spelled ambiguously) is an
+``InputError``, whose message shows the URL without its credentials (:mod:`framecast.redact`).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import re
+import socket
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import idna
 
 from framecast.errors import InputError
+from framecast.redact import redact
 
 # Characters left as they are in each part (RFC 3986 sub-delims, ":" and "@", plus "%" so that
 # existing escapes survive); everything else, spaces and non-ASCII included, is percent-encoded.
@@ -23,6 +27,9 @@ _STRAY = re.compile(r"[\r\n\t]")
 # A "%" that does not start a valid escape is a literal percent sign: encode it, so that the
 # result is a valid URL and a valid "%20" is never encoded twice.
 _LONE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+# A host whose last label is a number (decimal, or hex after "0x") is an IPv4 address to URL
+# parsers (WHATWG's "ends in a number" rule) and to resolvers, never a name to look up.
+_NUMBER_LABEL = re.compile(r"[0-9]+|0x[0-9a-f]*")
 
 
 def normalize_url(raw: str) -> str:
@@ -94,9 +101,42 @@ def _encode_host(host: str, text: str) -> str:
             encoded = str(idna.encode(host, uts46=True).decode("ascii"))
         except UnicodeError as exc:  # idna.IDNAError is one
             raise InputError(f"the URL has an invalid host {host!r}: {exc}") from exc
+    if _NUMBER_LABEL.fullmatch(encoded.rpartition(".")[2]):
+        _check_ipv4(encoded)
+        return encoded
     if problem := _dns_name_problem(encoded):
         raise InputError(f"the URL has an invalid host {host!r}: {problem}")
     return encoded
+
+
+def _check_ipv4(host: str) -> None:
+    """Raise unless ``host`` is an IPv4 address in its one canonical spelling.
+
+    Octal (0177.0.0.1), hex (0x7f.1), fewer parts (127.1), one number (2130706433) and
+    leading zeros (127.000.000.001) are refused, not canonicalised: parsers disagree on them
+    (glibc and browsers read 0177 as octal 127; Python's ipaddress and httpx refuse it; others
+    read decimal 177), so whichever reading we picked, a check and a connection made by
+    different code could reach different hosts, the classic way round an address block list.
+    Refused, they never get that far, and no one publishes media at such an address.
+    """
+    try:
+        ipaddress.IPv4Address(host)  # four decimal numbers, no leading zeros
+    except ValueError:
+        pass
+    else:
+        return
+    try:
+        reading = socket.inet_ntoa(socket.inet_aton(host))
+    except OSError:
+        raise InputError(
+            f"the URL has an invalid host {host!r}: it ends in a number, so it is not a name,"
+            " and it is not an IPv4 address"
+        ) from None
+    raise InputError(
+        f"the URL has an ambiguous host {host!r}: a resolver reads it as {reading}, other"
+        " parsers differently; write an IPv4 address as four decimal numbers without leading"
+        " zeros, like 127.0.0.1"
+    )
 
 
 def _dns_name_problem(host: str) -> str | None:
@@ -125,4 +165,7 @@ def _quote(part: str, safe: str) -> str:
 
 
 def _clip(text: str) -> str:
-    return shorten_url(text, 80)
+    """``text`` (a URL as given) for an error message: credentials masked, then cut short."""
+    if "//" not in text:  # "user:pass@host/x.jpg?token=…" still carries credentials
+        return shorten_url(redact("//" + text).removeprefix("//"), 80)
+    return shorten_url(redact(text), 80)

@@ -8,6 +8,7 @@ from fastapi.responses import FileResponse
 from starlette.responses import MalformedRangeHeader
 
 from framecast.api.deps import ServicesDep
+from framecast.api.openapi_responses import CLIP
 from framecast.contracts.upload_urls import media_type_of
 from framecast.errors import NotFound
 from framecast.storage.local import LocalStorage
@@ -28,7 +29,7 @@ class ClipResponse(FileResponse):
             return []
 
 
-@router.get("/output/{job_id}/{name}")
+@router.get("/output/{job_id}/{name}", response_class=FileResponse, responses=CLIP)
 @router.head("/output/{job_id}/{name}", include_in_schema=False)
 async def get_clip(job_id: str, name: str, services: ServicesDep) -> FileResponse:
     """Download a clip (no key needed: the URL is the capability, as in the original). HEAD

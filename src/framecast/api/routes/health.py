@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from framecast.api.deps import ApiKeyDep, ServicesDep
+from framecast.api.openapi_responses import KEYED, errors
 from framecast.backends.runpod import RunPodBackend
 from framecast.errors import NotFound
 
@@ -19,7 +20,7 @@ async def health(services: ServicesDep) -> dict[str, Any]:
     return {"status": "ok", "backend": services.jobs.backend.name, "storage": services.storage.name}
 
 
-@router.get("/runpod/health")
+@router.get("/runpod/health", responses={**errors(404, 502), **KEYED})
 async def runpod_health(services: ServicesDep, _: ApiKeyDep) -> dict[str, Any]:
     """The RunPod endpoint's view: jobs in queue / in progress and workers idle / running."""
     backend = services.jobs.backend

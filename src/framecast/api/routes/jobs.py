@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from framecast.api.deps import ApiKeyDep, Services, ServicesDep
+from framecast.api.openapi_responses import KEYED, errors
 from framecast.api.schemas import job_public
 from framecast.contracts.envelope import JobPage, JobPublic
 from framecast.errors import InputError
@@ -22,29 +23,34 @@ def public(services: Services, job: Job) -> JobPublic:
     return job_public(job, services.jobs.store.webhook_attempts(job.id) if job.webhook else None)
 
 
-@router.get("/jobs/{job_id}", response_model=JobPublic)
-async def get_job(job_id: str, services: ServicesDep, _: ApiKeyDep) -> JobPublic:
+@router.get("/jobs/{job_id}", response_model=JobPublic, responses={**errors(404), **KEYED})
+async def get_job(job_id: str, services: ServicesDep, tenant: ApiKeyDep) -> JobPublic:
     """A job's status, progress, finished videos (in request order), errors and webhook."""
-    return public(services, services.jobs.get(job_id))
+    return public(services, services.job_of(tenant, job_id))
 
 
-@router.get("/jobs", response_model=JobPage)
+@router.get("/jobs", response_model=JobPage, responses={**errors(400), **KEYED})
 async def list_jobs(
     services: ServicesDep,
-    _: ApiKeyDep,
+    tenant: ApiKeyDep,
     status: JobStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
 ) -> JobPage:
-    """Jobs newest first; pass `next_cursor` back as `cursor` for the next page."""
-    jobs = services.jobs.store.page(status.value if status else None, limit, decode(cursor))
+    """Jobs newest first (a client key's own; an admin's, every one); pass `next_cursor` back
+    as `cursor` for the next page."""
+    store = services.jobs.store
+    jobs = store.page(status.value if status else None, limit, decode(cursor), tenant.lists)
     next_cursor = encode(jobs[-1]) if len(jobs) == limit else None
     return JobPage(jobs=[public(services, job) for job in jobs], next_cursor=next_cursor)
 
 
-@router.post("/jobs/{job_id}/cancel", response_model=JobPublic)
-async def cancel_job(job_id: str, services: ServicesDep, _: ApiKeyDep) -> JobPublic:
+@router.post(
+    "/jobs/{job_id}/cancel", response_model=JobPublic, responses={**errors(404, 409), **KEYED}
+)
+async def cancel_job(job_id: str, services: ServicesDep, tenant: ApiKeyDep) -> JobPublic:
     """Stop pending work; clips already uploaded are kept. 409 if the job has ended."""
+    services.job_of(tenant, job_id)
     job = public(services, await services.jobs.cancel(job_id))
     # The answer is to the cancel, which succeeded: its code is the HTTP status (200), not the
     # cancelled job's (422 with nothing done), which GET /jobs/{id} goes on reporting.
@@ -53,9 +59,12 @@ async def cancel_job(job_id: str, services: ServicesDep, _: ApiKeyDep) -> JobPub
     return job.model_copy(update={"code": 200, "message": message})
 
 
-@router.post("/jobs/{job_id}/webhook", response_model=JobPublic)
-async def resend_webhook(job_id: str, services: ServicesDep, _: ApiKeyDep) -> JobPublic:
+@router.post(
+    "/jobs/{job_id}/webhook", response_model=JobPublic, responses={**errors(404, 409), **KEYED}
+)
+async def resend_webhook(job_id: str, services: ServicesDep, tenant: ApiKeyDep) -> JobPublic:
     """Send an ended job's webhook again (after its retries gave up, or to replay it)."""
+    services.job_of(tenant, job_id)
     return public(services, services.jobs.resend_webhook(job_id))
 
 

@@ -12,8 +12,17 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request
 from pydantic import BaseModel, Field, ValidationError
+from starlette.requests import ClientDisconnect
 
 from framecast.api.deps import ApiKeyDep, Services, ServicesDep
+from framecast.api.openapi_responses import (
+    BASE64_BODY,
+    KEYED,
+    RAW_BODY,
+    WORKER_RESULT,
+    WORKER_WRITE,
+    errors,
+)
 from framecast.contracts.envelope import Base64UploadCreate, FileUploadPublic, UploadPublic
 from framecast.contracts.upload_urls import (
     BASE64_ROUTE,
@@ -35,16 +44,22 @@ _BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
 DECODE_SLICE = 4 * 1024 * 1024  # base64 characters per decoded piece: a multiple of 4
 
 
-@router.get(JOB_ROUTE)
+@router.get(JOB_ROUTE, responses=errors(401, 404))
 async def job_state_for_worker(
     job_id: str, services: ServicesDep, authorization: Annotated[str | None, Header()] = None
 ) -> dict[str, str]:
     """For workers: is this job still wanted? (They stop once it is cancelled or ended.)"""
-    _check_token(services, job_id, authorization)
+    check_upload_token(services, job_id, authorization)
     return {"status": services.jobs.intake.worker_checked_in(job_id).status.value}
 
 
-@router.put(CLIP_ROUTE, response_model=UploadPublic, response_model_exclude_none=True)
+@router.put(
+    CLIP_ROUTE,
+    response_model=UploadPublic,
+    response_model_exclude_none=True,
+    responses=WORKER_WRITE,
+    openapi_extra=RAW_BODY,
+)
 async def put_clip(
     job_id: str,
     item: int,
@@ -56,15 +71,17 @@ async def put_clip(
 ) -> UploadPublic:
     """Store one rendered result of a job (raw MP4 body), authorised by the job's upload token;
     `X-Framecast-Result` may carry the operation's result fields as a JSON object."""
-    _check_token(services, job_id, authorization)
+    check_upload_token(services, job_id, authorization)
     _check_length(request, services.settings.upload_max_bytes)
     result = _result_fields(x_framecast_result)
     intake = services.jobs.intake
-    stored = await intake.store_clip(job_id, item, request.stream(), x_content_sha256, result)
+    stored = await intake.store_clip(job_id, item, _body(request), x_content_sha256, result)
     return _public(stored)
 
 
-@router.put(FILE_ROUTE, response_model=FileUploadPublic)
+@router.put(
+    FILE_ROUTE, response_model=FileUploadPublic, responses=WORKER_WRITE, openapi_extra=RAW_BODY
+)
 async def put_file(
     job_id: str,
     item: int,
@@ -76,11 +93,11 @@ async def put_file(
 ) -> FileUploadPublic:
     """Store one of a result's files (`captions.srt`, `words.json`, …) while its item is
     pending: files go up before the clip, whose upload makes the item done. A retry replaces."""
-    _check_token(services, job_id, authorization)
+    check_upload_token(services, job_id, authorization)
     check_file_name(name)
     _check_length(request, FILE_MAX_BYTES)
     intake = services.jobs.intake
-    file = await intake.store_file(job_id, item, name, request.stream(), x_content_sha256)
+    file = await intake.store_file(job_id, item, name, _body(request), x_content_sha256)
     return FileUploadPublic(name=file.name, url=file.url, bytes=file.bytes, sha256=file.sha256)
 
 
@@ -94,7 +111,12 @@ class ClipNotice(StoredNotice):
     files: dict[str, StoredNotice] | None = None  # the clip's files, PUT into the bucket too
 
 
-@router.post(COMPLETE_ROUTE, response_model=UploadPublic, response_model_exclude_none=True)
+@router.post(
+    COMPLETE_ROUTE,
+    response_model=UploadPublic,
+    response_model_exclude_none=True,
+    responses=WORKER_RESULT,
+)
 async def clip_stored(
     job_id: str,
     item: int,
@@ -103,7 +125,7 @@ async def clip_stored(
     authorization: Annotated[str | None, Header()] = None,
 ) -> UploadPublic:
     """A worker PUT a clip straight into the bucket: the API checks it and records it."""
-    _check_token(services, job_id, authorization)
+    check_upload_token(services, job_id, authorization)
     if notice.result is not None:
         _result_fields(json.dumps(notice.result))  # the same limit as the header's
     files = {
@@ -116,13 +138,19 @@ async def clip_stored(
     )
 
 
-@router.post(BASE64_ROUTE, response_model=UploadPublic, response_model_exclude_none=True)
-async def post_base64(request: Request, services: ServicesDep, _: ApiKeyDep) -> UploadPublic:
+@router.post(
+    BASE64_ROUTE,
+    response_model=UploadPublic,
+    response_model_exclude_none=True,
+    responses={**errors(400, 413, 507), **KEYED},
+    openapi_extra=BASE64_BODY,
+)
+async def post_base64(request: Request, services: ServicesDep, tenant: ApiKeyDep) -> UploadPublic:
     """The original contract: JSON ``{"id", "video_base64"}``; kept for old workers."""
     limit = services.settings.base64_upload_max_bytes * 4 // 3 + 4096
     _check_length(request, limit)
     raw = bytearray()
-    async for chunk in request.stream():
+    async for chunk in _body(request):
         raw += chunk
         if len(raw) > limit:
             raise PayloadTooLarge(f"body: larger than the limit of {limit} bytes")
@@ -131,7 +159,9 @@ async def post_base64(request: Request, services: ServicesDep, _: ApiKeyDep) -> 
     # is then decoded a slice at a time as it is stored, never whole.
     body = await asyncio.to_thread(_parse, raw)
     del raw
-    stored = await services.jobs.intake.store_direct(body.id, _decoded(body.video_base64))
+    stored = await services.jobs.intake.store_direct(
+        body.id, _decoded(body.video_base64), tenant.name
+    )
     return _public(stored)
 
 
@@ -152,13 +182,24 @@ def _parse(raw: bytearray) -> Base64UploadCreate:
     return body
 
 
+async def _body(request: Request) -> AsyncIterator[bytes]:
+    """The body as it arrives; a client gone before its end is an error of the request, not a
+    crash of the API (it left, or stalled past BODY_TIMEOUT_SECONDS and was cut off)."""
+    try:
+        async for chunk in request.stream():
+            yield chunk
+    except ClientDisconnect as exc:
+        raise InputError("body: the connection ended before the whole body arrived") from exc
+
+
 async def _decoded(text: str) -> AsyncIterator[bytes]:
     """The clip, decoded a slice at a time (the text was checked: no slice can fail)."""
     for start in range(0, len(text), DECODE_SLICE):
         yield base64.b64decode(text[start : start + DECODE_SLICE])
 
 
-def _check_token(services: Services, job_id: str, authorization: str | None) -> None:
+def check_upload_token(services: Services, job_id: str, authorization: str | None) -> None:
+    """AuthError unless ``authorization`` carries an upload token of job ``job_id``."""
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise AuthError("Authorization: expected 'Bearer <upload token>'")

@@ -16,7 +16,10 @@ from fastapi import APIRouter, Depends, Header
 from fastapi.responses import JSONResponse
 
 from framecast.api.deps import ApiKeyDep, Services, ServicesDep
+from framecast.api.limits import check_job_limits
+from framecast.api.openapi_responses import OPERATION
 from framecast.api.schemas import result_of
+from framecast.api.tenants import Tenant
 from framecast.contracts.audio import AddAudioCreate, AudioCreate, AudioPublic
 from framecast.contracts.caption import CaptionCreate, CaptionPublic
 from framecast.contracts.concatenate import ConcatenateCreate, ConcatenatePublic
@@ -37,19 +40,20 @@ METADATA_MAX_BYTES = 16 * 1024
 
 @dataclass(frozen=True)
 class JobHeaders:
-    """The headers every operation reads: async preference, idempotency, the key's scope."""
+    """What every operation reads besides its body: async preference, idempotency, the key's
+    tenant."""
 
     prefer: str | None
     idempotency_key: str | None
-    api_key: str | None
+    tenant: Tenant
 
 
 def job_headers(
+    tenant: ApiKeyDep,  # the same check as the route's own (FastAPI runs it once a request)
     prefer: Annotated[str | None, Header()] = None,
     idempotency_key: Annotated[str | None, Header(max_length=256)] = None,
-    x_api_key: Annotated[str | None, Header()] = None,
 ) -> JobHeaders:
-    return JobHeaders(prefer, idempotency_key, x_api_key)
+    return JobHeaders(prefer, idempotency_key, tenant)
 
 
 JobHeadersDep = Annotated[JobHeaders, Depends(job_headers)]
@@ -58,7 +62,7 @@ JobHeadersDep = Annotated[JobHeaders, Depends(job_headers)]
 @router.post(
     IMG2VID.route,
     response_model=JobResult,
-    responses={202: {"model": JobAccepted}, 422: {"model": JobResult}},
+    responses=OPERATION,
 )
 async def img2vid(
     body: Img2VidCreate,
@@ -77,7 +81,7 @@ async def img2vid(
 @router.post(
     CONCATENATE.route,
     response_model=ConcatenatePublic,
-    responses={202: {"model": JobAccepted}, 422: {"model": JobResult}},
+    responses=OPERATION,
 )
 async def concatenate(
     body: ConcatenateCreate,
@@ -95,7 +99,7 @@ async def concatenate(
 @router.post(
     AUDIO.route,
     response_model=AudioPublic,
-    responses={202: {"model": JobAccepted}, 422: {"model": JobResult}},
+    responses=OPERATION,
 )
 async def audio(
     body: AudioCreate,
@@ -113,7 +117,7 @@ async def audio(
 @router.post(
     "/video/addaudio",
     response_model=AudioPublic,
-    responses={202: {"model": JobAccepted}, 422: {"model": JobResult}},
+    responses=OPERATION,
 )
 async def addaudio(
     body: AddAudioCreate,
@@ -131,7 +135,7 @@ async def addaudio(
 @router.post(
     CAPTION.route,
     response_model=CaptionPublic,
-    responses={202: {"model": JobAccepted}, 422: {"model": JobResult}},
+    responses=OPERATION,
 )
 async def caption(
     body: CaptionCreate,
@@ -156,14 +160,18 @@ async def run_operation(
     headers: JobHeaders,
 ) -> JSONResponse:
     """Plan, persist and start a job; answer with its result, or 202 if it goes on."""
+    tenant = headers.tenant
     submission = Submission(
         operation=operation.name,
         plan=operation.plan(body, services.settings),
         webhook_url=checked_webhook_url(body.webhook_url, services.settings.fetch.allow_private),
         metadata=checked_metadata(body.metadata),
-        idempotency=idempotency(operation.name, headers.idempotency_key, headers.api_key, body),
+        idempotency=idempotency(operation.name, headers.idempotency_key, tenant.name, body),
         key_prefix=checked_path(body.path, services),
+        tenant=tenant.name,
     )
+    # Checked and submitted with no await between: two requests cannot both take the last slot.
+    check_job_limits(tenant, services.jobs.store, submission)
     job = services.jobs.submit(submission)
     prefer = (headers.prefer or "").lower()
     is_async = bool(body.webhook_url) or "respond-async" in prefer
@@ -212,12 +220,12 @@ def checked_metadata(metadata: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def idempotency(
-    operation: str, key: str | None, api_key: str | None, body: JobEnvelope
+    operation: str, key: str | None, tenant: str, body: JobEnvelope
 ) -> tuple[str, str] | None:
-    """(scope key, body hash): keys are scoped to the API key and the operation."""
+    """(scope key, body hash): keys are scoped to the tenant and the operation."""
     if not key:
         return None
-    scope = hashlib.sha256(f"{api_key}\0{operation}\0{key}".encode()).hexdigest()
+    scope = hashlib.sha256(f"{tenant}\0{operation}\0{key}".encode()).hexdigest()
     return scope, hashlib.sha256(body.model_dump_json().encode()).hexdigest()
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import tempfile
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -17,9 +16,11 @@ from framecast.config import Settings
 from framecast.contracts.img2vid import ImageItem, Img2VidJob
 from framecast.contracts.render import RenderBlock
 from framecast.errors import InputError, ItemError
-from framecast.render.clip import ClipInfo, RenderStopped, render_clip
+from framecast.render.clip import ClipInfo, RenderSpec, RenderStopped, render_clip
 from framecast.worker.fetch import fetch_to_file
 from framecast.worker.ops.img2vid_spec import render_spec
+from framecast.worker.render_slots import render_slot
+from framecast.worker.scratch import work_folder
 from framecast.worker.timings import RECORDER
 from framecast.worker.upload import Uploader
 
@@ -52,13 +53,10 @@ def run_img2vid(
     videos: dict[int, dict[str, Any]] = {}
     failed: dict[int, dict[str, Any]] = {}
     with (
-        tempfile.TemporaryDirectory(
-            prefix=f"framecast-{job.job_id}-", dir=settings.work_dir
-        ) as tmp,
+        work_folder(settings.work_dir, job.job_id) as work,
         ThreadPoolExecutor(DOWNLOADS_AT_ONCE, thread_name_prefix="fetch") as downloads,
         ThreadPoolExecutor(settings.render_batch_size, thread_name_prefix="render") as renders,
     ):
-        work = Path(tmp)
         # Downloads run ahead of rendering, but only so far: disk holds at most this many.
         slots = threading.Semaphore(settings.render_batch_size + DOWNLOADS_AT_ONCE)
         sources = {
@@ -148,24 +146,9 @@ def _produce(
         except InputError as exc:
             raise ItemError(exc.message) from exc
         content_type = source.result()
-        if not uploader.still_wanted():
-            raise ItemError("skipped: the job was cancelled or passed its deadline")
-        log.info("clip rendering job_id=%s item=%d duration=%s", job_id, item.index, item.duration)
-        started = time.monotonic()
-        try:
-            info = render_clip(
-                source_path,
-                clip_path,
-                item.duration,
-                spec,
-                settings.encoding,
-                settings.fetch.max_pixels,
-                keep_going=functools.partial(uploader.still_wanted, wait=False),
-                content_type=content_type,
-            )
-        except RenderStopped as exc:
-            raise ItemError(f"{exc}: the job was cancelled or passed its deadline") from exc
-        RECORDER.rendered("img2vid", time.monotonic() - started)
+        # The slot is taken once the image is here: a stalled download holds none.
+        with render_slot(settings, job_id, item.index):
+            info = _render(item, spec, work, settings, uploader, job_id, content_type)
         result = uploader.upload(item, clip_path, clip_result(info))
         log.info(
             "clip uploaded job_id=%s item=%d frames=%d bytes=%s",
@@ -176,7 +159,38 @@ def _produce(
         )
         return result
     finally:
-        wait([source])  # its slot is taken once the download has run, even if it failed
+        wait([source])  # its place on disk is taken once the download has run, even if it failed
         source_path.unlink(missing_ok=True)
         clip_path.unlink(missing_ok=True)
         slots.release()
+
+
+def _render(
+    item: ImageItem,
+    spec: RenderSpec,
+    work: Path,
+    settings: Settings,
+    uploader: Uploader,
+    job_id: str,
+    content_type: str,
+) -> ClipInfo:
+    """Render the item's clip from its downloaded source, unless the job has ended meanwhile."""
+    if not uploader.still_wanted():
+        raise ItemError("skipped: the job was cancelled or passed its deadline")
+    log.info("clip rendering job_id=%s item=%d duration=%s", job_id, item.index, item.duration)
+    started = time.monotonic()
+    try:
+        info = render_clip(
+            work / f"{item.index}.src",
+            work / f"{item.index}.mp4",
+            item.duration,
+            spec,
+            settings.encoding,
+            settings.fetch.max_pixels,
+            keep_going=functools.partial(uploader.still_wanted, wait=False),
+            content_type=content_type,
+        )
+    except RenderStopped as exc:
+        raise ItemError(f"{exc}: the job was cancelled or passed its deadline") from exc
+    RECORDER.rendered("img2vid", time.monotonic() - started)
+    return info

@@ -4,7 +4,6 @@ work folder, and every failure returned as the item's error, never raised."""
 from __future__ import annotations
 
 import logging
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,8 @@ from framecast.config import Settings
 from framecast.contracts.plan import WorkItem
 from framecast.errors import ItemError, JobStopped
 from framecast.render.ffmpeg import FfmpegStopped
+from framecast.worker.render_slots import render_slot
+from framecast.worker.scratch import work_folder
 
 log = logging.getLogger("framecast.worker")
 
@@ -26,10 +27,12 @@ def run_single(
 ) -> dict[str, Any]:
     """The worker output of ``produce(work folder)``: its uploaded video, or its error."""
     try:
-        with tempfile.TemporaryDirectory(
-            prefix=f"framecast-{job_id}-", dir=settings.work_dir
-        ) as tmp:
-            video = produce(Path(tmp))
+        # The slot covers the downloads too: they happen inside ``produce``.
+        with (
+            work_folder(settings.work_dir, job_id) as work,
+            render_slot(settings, job_id, item.index),
+        ):
+            video = produce(work)
     except ItemError as exc:
         # Work stopped by the job's end is logged once, for the whole job, by the handler.
         if not isinstance(exc, JobStopped) and not isinstance(exc.__cause__, FfmpegStopped):
