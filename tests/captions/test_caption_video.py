@@ -228,7 +228,7 @@ def test_an_authored_ass_is_burned_with_our_files_for_the_fonts_it_names(
     # caption_video has checked libass's log against them.
     assert [face.family for face in built.faces] == ["Bebas Neue", "Anton"]
     assert f"Style: Default,{built.faces[0].ass_name}," in built.ass
-    assert f"\\fn{built.faces[1].ass_name}}}line" in built.ass
+    assert f"\\fn{built.faces[1].ass_name}\\b{built.faces[1].weight}}}line" in built.ass
     assert burned.frames == FPS and built.cues[0].text == "Authored line"
     assert _lit(frames_rgb(tmp_path / "out.mp4")[FPS // 2]) > 200
 
@@ -249,3 +249,24 @@ def test_an_authored_ass_naming_a_font_we_lack_is_refused(tmp_path: Path, work_r
 
 def _lit(frame: np.ndarray) -> int:
     return int((frame.max(axis=2) > 128).sum())
+
+
+def test_bold_tags_in_an_authored_ass_draw_the_bold_face(tmp_path: Path, work_root: Path) -> None:
+    video = black_video(tmp_path / "in.mp4", 1.0, 320, 180)
+    document = AUTHORED.replace(",-1,0,0,0,100", ",0,0,0,0,100").replace(
+        "Authored {{\\fnAnton}}line", "Plain {{\\b1}}bold{{\\b0}} again"
+    )
+    built, _ = caption_video(
+        video,
+        read_captions("ass", document.format(font="Roboto")),
+        CaptionOptions(),
+        None,
+        tmp_path,
+        tmp_path / "out.mp4",
+        settings(work_root),
+    )
+    # libass would otherwise fake bold on the regular face (and the font check refuse it).
+    assert [(face.family, face.weight) for face in built.faces] == [
+        ("Roboto", 400),
+        ("Roboto", 700),
+    ]

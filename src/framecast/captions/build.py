@@ -66,7 +66,7 @@ def build_captions(
             " timings): give words or alignment for exact highlighting"
         )
     face = book.face(style.font, style.weight)
-    _check_glyphs(face, words, book)
+    _check_glyphs(face, words, book, style.uppercase)
     measure = face.measure(style.size)
     pages = paginate(words, measure.width, style, breaks)
     warnings += layout_warnings(pages, style)
@@ -86,9 +86,11 @@ def _words(captions: Captions) -> tuple[list[Word], set[int]]:
     return words, breaks
 
 
-def _check_glyphs(face: Face, words: list[Word], book: FontBook) -> None:
+def _check_glyphs(face: Face, words: list[Word], book: FontBook, uppercase: bool) -> None:
     """Every character must be drawable by the face: a missing glyph is an error, not a box."""
     text = " ".join(w.text for w in words)
+    # What is drawn: "µ" uppercased is the Greek "Μ", which a Latin face may lack.
+    text = text.upper() if uppercase else text
     missing = face.missing(text)
     if not missing:
         return

@@ -160,8 +160,9 @@ def _attempt(
         # (a timeout httpx saw for itself, in the same moment as a stall, says it better).
         if guard.stopped is Stop.CANCELLED:
             raise Cancelled() from exc
-        if isinstance(exc, httpx.TimeoutException):
-            error = type(exc).__name__
+        timed_out = isinstance(exc, httpx.TimeoutException)
+        if timed_out or guard.stopped is Stop.SILENT:
+            error = type(exc).__name__ if timed_out else "nothing received"
             raise Retryable(
                 f"{kind} download timed out after {config.timeout_seconds:g}s ({error}) for {shown}"
             ) from exc

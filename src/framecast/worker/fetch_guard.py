@@ -12,6 +12,7 @@ whose streams report each read and write to the guard of the thread that makes i
 from __future__ import annotations
 
 import contextlib
+import logging
 import socket
 import threading
 import time
@@ -22,6 +23,8 @@ from enum import Enum
 from typing import Any
 
 import httpcore
+
+log = logging.getLogger("framecast.worker")
 
 MIN_BYTES_PER_SECOND = 1024  # slower than this over a whole timeout, a download has stalled
 POLL_SECONDS = 0.2  # how often limits are checked and keep_going is asked
@@ -36,6 +39,9 @@ class Stop(Enum):
     CANCELLED = "cancelled"  # keep_going said no: the job was cancelled or passed its deadline
     DEADLINE = "deadline"  # the attempt ran past its overall deadline
     STALLED = "stalled"  # under MIN_BYTES_PER_SECOND for a whole stall window
+    # Nothing at all for a whole stall window: httpx's read timeout, which watches the same
+    # silence as long, says so too; whichever notices first, the message must be the same.
+    SILENT = "silent"
 
 
 class FetchGuard:
@@ -110,12 +116,23 @@ class FetchGuard:
         while not self._done.wait(self._poll):
             stop = self._limit_passed(time.monotonic())
             # keep_going is cheap to ask often: the uploader's asks the API at most once a second.
-            if stop is None and self._keep_going is not None and not self._keep_going():
+            if stop is None and not self._still_wanted():
                 stop = Stop.CANCELLED
             if stop is not None:
                 self._stop(stop)
             if stop is Stop.CANCELLED:
                 return
+
+    def _still_wanted(self) -> bool:
+        """``keep_going``'s answer; an error in it is a blip, never the end of this watcher
+        (a dead watcher would leave the download without its deadline)."""
+        if self._keep_going is None:
+            return True
+        try:
+            return self._keep_going()
+        except Exception:
+            log.warning("fetch: asking whether the job is still wanted failed", exc_info=True)
+            return True
 
     def _limit_passed(self, now: float) -> Stop | None:
         with self._lock:
@@ -125,6 +142,8 @@ class FetchGuard:
                 return Stop.DEADLINE
             if self._window_start is None or now - self._window_start < self._stall_seconds:
                 return None
+            if self._window_bytes == 0:
+                return Stop.SILENT
             if self._window_bytes < MIN_BYTES_PER_SECOND * self._stall_seconds:
                 return Stop.STALLED
             self._window_start, self._window_bytes = now, 0  # the next window
