@@ -6,10 +6,10 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from importlib import metadata
 
 from fastapi import FastAPI
 
+from framecast import version
 from framecast.api.body_limit import BodyLimit
 from framecast.api.credentials import load_or_create_secret, webhook_secret
 from framecast.api.credentials_first import CredentialsFirst
@@ -38,14 +38,6 @@ def backend_for(settings: Settings, metrics: ServiceMetrics | None = None) -> Ba
     if settings.backend == "runpod":
         return RunPodBackend(settings)
     return LocalBackend(settings, metrics.worker_report if metrics is not None else None)
-
-
-def version() -> str:
-    """framecast's version, as installed."""
-    try:
-        return metadata.version("framecast")
-    except metadata.PackageNotFoundError:
-        return "0"
 
 
 def log_banner(settings: Settings, backend: Backend, storage: Storage) -> None:

@@ -18,7 +18,7 @@ from framecast.render.audio_graph import AAC
 from framecast.render.colour import BT709_PARAMS, BT709_TAGS, to_bt709
 from framecast.render.encode import choose_encoder, encoder_args
 from framecast.render.ffmpeg import run_ffmpeg
-from framecast.render.probe import VideoStreamInfo, probe_media
+from framecast.render.probe import AudioStreamInfo, VideoStreamInfo, probe_media
 
 # Audio codecs an MP4 carries as they are; anything else (Vorbis, PCM…) is encoded to AAC.
 MP4_AUDIO = frozenset({"aac", "mp3", "opus", "alac", "flac", "ac3", "eac3"})
@@ -45,18 +45,28 @@ class Canvas:
     height: int
 
 
-def canvas_of(video: Path) -> tuple[Canvas, VideoStreamInfo]:
-    """The canvas of ``video``'s picture and its stream; RenderError if it has no picture."""
+@dataclass(frozen=True)
+class Picture:
+    """What a burn needs to know of its input, probed once: the canvas and the streams."""
+
+    canvas: Canvas
+    stream: VideoStreamInfo
+    audio: AudioStreamInfo | None
+
+
+def probe_picture(video: Path) -> Picture:
+    """``video``'s canvas and streams; RenderError if it has no picture."""
     info = probe_media(video)
     stream = info.video
     if stream is None or not info.is_video:
         raise RenderError(f"video_url: expected a video; got {info.description()}")
     width, height = stream.display_size
-    return Canvas(width - width % 2, height - height % 2), stream
+    return Picture(Canvas(width - width % 2, height - height % 2), stream, info.audio)
 
 
 def burn_captions(
     video: Path,
+    picture: Picture,
     ass: Path,
     fonts_dir: Path,
     fonts_env: Mapping[str, str],
@@ -64,11 +74,9 @@ def burn_captions(
     config: EncoderConfig,
     keep_going: Callable[[], bool] | None = None,
 ) -> BurnResult:
-    """Draw ``ass`` (written for this video's canvas) on every frame of ``video`` into the MP4
+    """Draw ``ass`` (written for ``picture``'s canvas) on every frame of ``video`` into the MP4
     ``output``: every frame kept at its time, the first audio stream copied when MP4 holds it."""
-    info = probe_media(video)
-    canvas, stream = canvas_of(video)
-    audio = info.audio
+    canvas, stream, audio = picture.canvas, picture.stream, picture.audio
     chain = []
     if stream.display_size != (canvas.width, canvas.height) or stream.sample_aspect_ratio != 1:
         chain.append(f"scale={canvas.width}:{canvas.height},setsar=1")

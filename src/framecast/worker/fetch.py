@@ -17,12 +17,12 @@ import os
 import time
 import uuid
 from collections.abc import Callable
-from importlib import metadata
 from pathlib import Path
 from urllib.parse import urljoin
 
 import httpx
 
+from framecast import version
 from framecast.config import FetchConfig
 from framecast.errors import FetchError, InputError
 from framecast.public_http import PublicTransport, Resolver, any_addresses, public_addresses
@@ -73,7 +73,7 @@ def make_client(config: FetchConfig, resolve: Resolver = public_addresses) -> ht
             limits, any_addresses if config.allow_private else resolve, wrap=GuardedBackend
         ),
         # fetch_to_file sends each request's Accept header, the one of its media kind.
-        headers={"User-Agent": f"framecast/{_version()}"},
+        headers={"User-Agent": f"framecast/{version()}"},
         follow_redirects=False,  # fetch_to_file follows them, hop by hop
         trust_env=False,  # settings come from Settings, never from proxy variables
     )
@@ -219,10 +219,3 @@ def _stream_body(
     if written == 0:
         raise FetchError(f"{kind} download failed: {shown} returned an empty body")
     return written
-
-
-def _version() -> str:
-    try:
-        return metadata.version("framecast")
-    except metadata.PackageNotFoundError:
-        return "0"

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 
 from framecast.errors import FetchError
-from framecast.worker.media_kinds import SNIFF_BYTES, MediaKind, describe, fits, sniff
+from framecast.worker.media_kinds import SNIFF_BYTES, MediaKind, describe_received, fits, sniff
 
 _MB = 1024 * 1024
 
@@ -62,11 +62,9 @@ def check_type(
         head = downloaded.read(SNIFF_BYTES)
     sniffed = sniff(head)
     if not fits(kind, sniffed):
-        type_ = media_type(response)
         raise FetchError(
-            f"{kind} download failed: {shown} is not {kind.noun}: got "
-            f"{describe(sniffed, head)}, {size} bytes, "
-            + (f"Content-Type {type_}" if type_ else "no Content-Type")
+            f"{kind} download failed: {shown} is not {kind.noun}: "
+            + describe_received(head, size, media_type(response))
         )
     return sniffed
 

@@ -19,7 +19,7 @@ from framecast.captions.sources import read_captions
 from framecast.config import Settings
 from framecast.contracts.caption import TEXT_SOURCES, CaptionJob, CaptionOptions, CaptionSource
 from framecast.errors import InputError, ItemError
-from framecast.render.caption_burn import BurnResult, burn_captions, canvas_of
+from framecast.render.caption_burn import BurnResult, burn_captions, probe_picture
 from framecast.render.ffmpeg import FfmpegStopped
 from framecast.worker.inputs import Input, fetch_inputs
 from framecast.worker.media_kinds import MediaKind
@@ -107,7 +107,8 @@ def caption_video(
 ) -> tuple[CaptionBuild, BurnResult]:
     """Build the captions for ``video``'s canvas and burn them into ``output`` (the worker's
     and the command line's one path)."""
-    canvas, _ = canvas_of(video)
+    picture = probe_picture(video)
+    canvas = picture.canvas
     book = FontBook(font_cache(settings), [font_file] if font_file is not None else [])
     built = build_captions(captions, options, canvas.width, canvas.height, book)
     ass = work / "captions.ass"
@@ -116,7 +117,14 @@ def caption_video(
     log.info("caption started pages=%d size=%dx%d", built.pages, canvas.width, canvas.height)
     try:
         burned = burn_captions(
-            video, ass, fonts, isolated_fontconfig(work), output, settings.encoding, keep_going
+            video,
+            picture,
+            ass,
+            fonts,
+            isolated_fontconfig(work),
+            output,
+            settings.encoding,
+            keep_going,
         )
     except FfmpegStopped as exc:
         raise ItemError(exc.message) from exc
