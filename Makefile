@@ -36,6 +36,7 @@ bench: $(VENV)/.installed-dev
 	-$(BIN)/python bench/bench_concat.py
 	-$(BIN)/python bench/bench_audio.py
 	-$(BIN)/python bench/bench_caption.py
+	-$(BIN)/python bench/bench_compose.py
 	-$(BIN)/python bench/bench_webhooks.py
 	-$(BIN)/python bench/bench_isolation_latency.py
 	-$(BIN)/python -m bench.bench_api_memory

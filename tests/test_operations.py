@@ -8,6 +8,7 @@ import pytest
 
 from framecast.contracts.audio import AudioJob
 from framecast.contracts.caption import CaptionJob
+from framecast.contracts.compose import ComposeJob
 from framecast.contracts.concatenate import ConcatenateJob
 from framecast.contracts.img2vid import Img2VidJob
 from framecast.errors import InputError
@@ -15,7 +16,7 @@ from framecast.operations import OPERATIONS, parse_worker_job
 
 
 def test_every_record_names_its_route_models_and_worker() -> None:
-    assert set(OPERATIONS) == {"img2vid", "concatenate", "audio", "caption"}
+    assert set(OPERATIONS) == {"img2vid", "concatenate", "audio", "caption", "compose"}
     for name, op in OPERATIONS.items():
         assert op.route == f"/video/{name}"
         assert get_args(op.worker_job.model_fields["operation"].annotation) == (name,)
@@ -41,10 +42,17 @@ def test_the_worker_job_union_picks_the_model_by_operation() -> None:
     source4 = {"index": 0, "id": "v", "video_url": "http://x/v.mp4", "captions": words}
     job4 = parse_worker_job({**base, "operation": "caption", "items": [source4]})
     assert isinstance(job4, CaptionJob) and job4.items[0].captions.kind() == "words"
+    scenes = [{"image_url": "http://x/a.jpg", "duration": 2}]
+    options = {"render": {"width": 320, "height": 180, "fps": 30}}
+    job5 = parse_worker_job(
+        {**base, "operation": "compose", "items": [{"index": 0, "id": "v", "scenes": scenes}]}
+        | {"options": options}
+    )
+    assert isinstance(job5, ComposeJob) and job5.options.render.fps == 30
 
 
 def test_an_unknown_operation_is_refused_naming_the_known_ones() -> None:
-    with pytest.raises(InputError, match="'img2vid', 'concatenate', 'audio', 'caption'"):
+    with pytest.raises(InputError, match="'img2vid', 'concatenate', 'audio', 'caption', 'compose'"):
         parse_worker_job({"operation": "spin", "job_id": "j", "items": []})
 
 

@@ -1,5 +1,6 @@
 """The command line: ``framecast serve``, ``framecast worker``, and local work with no server:
-``framecast render``, ``framecast concat``, ``framecast audio`` and ``framecast caption``."""
+``framecast render``, ``framecast concat``, ``framecast audio``, ``framecast caption`` and
+``framecast compose``."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import logging
 import os
 import sys
 
-from framecast.commands import audio, caption, concat, render
+from framecast.commands import audio, caption, compose, concat, render
 from framecast.config import Settings
 from framecast.errors import FramecastError, describe_validation_errors
 from framecast.logs import LOG_FORMAT
@@ -27,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
         "worker", help="run the RunPod Serverless worker (SDK options such as --test_input pass on)"
     )
     worker.set_defaults(run=_worker)
-    for command in (render, concat, audio, caption):
+    for command in (render, concat, audio, caption, compose):
         command.add(commands)
     args, unknown = parser.parse_known_args(argv)
     if unknown and args.command != "worker":

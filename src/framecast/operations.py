@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from framecast.config import Settings
 from framecast.contracts.audio import AudioCreate, AudioJob, plan_audio
 from framecast.contracts.caption import SIDECAR_FILES, CaptionCreate, CaptionJob, plan_caption
+from framecast.contracts.compose import COMPOSE_FILES, ComposeCreate, ComposeJob, plan_compose
 from framecast.contracts.concatenate import ConcatenateCreate, ConcatenateJob, plan_concatenate
 from framecast.contracts.envelope import JobEnvelope
 from framecast.contracts.img2vid import Img2VidCreate, Img2VidJob, plan_img2vid
@@ -80,11 +81,32 @@ CAPTION = Operation(
     files=SIDECAR_FILES,
     top_level=("encode_passes", "font", "pages", "words", "audio", "warnings"),
 )
-OPERATIONS: dict[str, Operation] = {op.name: op for op in (IMG2VID, CONCATENATE, AUDIO, CAPTION)}
+COMPOSE = Operation(
+    name="compose",
+    route="/video/compose",
+    request=ComposeCreate,
+    worker_job=ComposeJob,
+    plan=plan_compose,
+    worker="framecast.worker.ops.compose:run_compose",
+    files=COMPOSE_FILES,
+    top_level=(
+        "encode_passes",
+        "timeline",
+        "loudness",
+        "segments",
+        "font",
+        "pages",
+        "words",
+        "warnings",
+    ),
+)
+OPERATIONS: dict[str, Operation] = {
+    op.name: op for op in (IMG2VID, CONCATENATE, AUDIO, CAPTION, COMPOSE)
+}
 
 # The worker job on both sides of the wire: a union discriminated by ``operation``, of the
 # records' models (spelled out for type checkers; the assert keeps the two lists one).
-AnyWorkerJob = Img2VidJob | ConcatenateJob | AudioJob | CaptionJob
+AnyWorkerJob = Img2VidJob | ConcatenateJob | AudioJob | CaptionJob | ComposeJob
 WorkerJob = Annotated[AnyWorkerJob, Field(discriminator="operation")]
 _WORKER_JOB: TypeAdapter[AnyWorkerJob] = TypeAdapter(WorkerJob)
 assert set(get_args(get_args(WorkerJob)[0])) == {op.worker_job for op in OPERATIONS.values()}

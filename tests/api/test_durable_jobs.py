@@ -126,7 +126,7 @@ def test_cancel_stops_pending_work_and_keeps_what_was_uploaded(
         assert cancelled.status_code == 200
         job = cancelled.json()
         assert job["status"] == "cancelled"
-        assert job["progress"] == {"done": 1, "failed": 2, "total": 3}
+        assert job["progress"] == {"done": 1, "failed": 2, "total": 3, "scenes": None}
         assert [v["id"] for v in job["videos"]] == ["img-0"]
         assert all("cancelled" in f["error"] for f in job["failed"])
         assert client.get(job["videos"][0]["video_url"]).status_code == 200

@@ -38,7 +38,7 @@ def test_respond_async_answers_202_then_the_job_reports_its_result(
     assert accepted.json()["status_url"] == f"/jobs/{accepted.json()['job_id']}"
     job = poll_until_final(service, accepted.json()["job_id"])
     assert job["status"] == "partial"
-    assert job["progress"] == {"done": 1, "failed": 1, "total": 2}
+    assert job["progress"] == {"done": 1, "failed": 1, "total": 2, "scenes": None}
     assert [v["id"] for v in job["videos"]] == ["a"]
     assert job["failed"][0]["id"] == "b"
     assert job["execution"]["durationSeconds"] > 0

@@ -24,6 +24,7 @@ STATUSES = {
     ("post", "/video/audio"): OPERATION,
     ("post", "/video/addaudio"): OPERATION,
     ("post", "/video/caption"): OPERATION,
+    ("post", "/video/compose"): OPERATION,
     ("get", "/jobs/{job_id}"): {"200", "401", "404", "429"},
     ("get", "/jobs"): {"200", "400", "401", "429"},
     ("post", "/jobs/{job_id}/cancel"): {"200", "401", "404", "409", "429"},

@@ -91,7 +91,7 @@ def test_cancel_cancels_the_runpod_jobs(
     with service.client() as client:
         cancelled = client.post(f"/jobs/{job_id}/cancel").json()
     assert cancelled["status"] == "cancelled"
-    assert cancelled["progress"] == {"done": 0, "failed": 4, "total": 4}
+    assert cancelled["progress"] == {"done": 0, "failed": 4, "total": 4, "scenes": None}
     # recorded at once; the RunPod jobs are cancelled right after, in the background
     cloud.wait_for(lambda: cloud.statuses() == ["CANCELLED", "CANCELLED"], 30)
     running = next(run for run in cloud.runs if run.worker_id == "pod-0")

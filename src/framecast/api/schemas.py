@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from framecast.contracts.envelope import (
+    CountPublic,
     ExecutionPublic,
     FailedPublic,
     JobPublic,
@@ -88,7 +89,11 @@ def result_of(job: Job) -> JobResult:
     )
 
 
-def job_public(job: Job, webhook_attempts: list[dict[str, Any]] | None = None) -> JobPublic:
+def job_public(
+    job: Job,
+    webhook_attempts: list[dict[str, Any]] | None = None,
+    scenes: tuple[int, int] | None = None,
+) -> JobPublic:
     result = result_of(job)
     hook = job.webhook
     return JobPublic(
@@ -101,6 +106,7 @@ def job_public(job: Job, webhook_attempts: list[dict[str, Any]] | None = None) -
             done=job.count(ItemStatus.DONE),
             failed=job.count(ItemStatus.FAILED),
             total=len(job.items),
+            scenes=None if scenes is None else CountPublic(done=scenes[0], total=scenes[1]),
         ),
         created_at=iso(job.created_at) or "",
         started_at=iso(job.started_at),

@@ -75,9 +75,15 @@ def build_captions(
 
 
 def _words(captions: Captions) -> tuple[list[Word], set[int]]:
-    """The words to lay out and the indexes where a cue starts (a page starts there too)."""
+    """The words to lay out and the indexes where a page must start: a cue's first word, the
+    first word at or after each of ``page_starts``."""
     if captions.words:
-        return list(captions.words), set()
+        said = list(captions.words)
+        firsts = [
+            next((i for i, w in enumerate(said) if w.start >= t), None)
+            for t in captions.page_starts
+        ]
+        return said, {i for i in firsts if i}
     words: list[Word] = []
     breaks: set[int] = set()
     for cue in captions.cues:

@@ -36,6 +36,7 @@ class Captions:
     cues: list[Cue] = field(default_factory=list)
     ass: str | None = None
     estimated: bool = False  # word times were spread over cue times, not measured
+    page_starts: tuple[float, ...] = ()  # a page starts at the first word said at or after each
 
 
 @dataclass(frozen=True)

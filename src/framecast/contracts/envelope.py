@@ -55,10 +55,19 @@ class ExecutionPublic(BaseModel):
     durationSeconds: float | None
 
 
+class CountPublic(BaseModel):
+    done: int
+    total: int
+
+
 class ProgressPublic(BaseModel):
+    """Items done and failed of the job's total; a compose also counts its scenes rendered
+    (``scenes``, while it runs)."""
+
     done: int
     failed: int
     total: int
+    scenes: CountPublic | None = None
 
 
 class JobAccepted(BaseModel):

@@ -166,14 +166,16 @@ class RenderBlock(MotionFields):
             )
         return self
 
-    def motion_for(self, item: MotionFields | None = None, index: int = 0) -> Motion:
+    def motion_for(
+        self, item: MotionFields | None = None, index: int = 0, field: str = "images"
+    ) -> Motion:
         """The camera motion of item ``index``: its own options over the job's defaults.
 
-        Raises :class:`InputError` naming the field (``images[2].zoom``, or ``zoom`` for the
-        job's default) when the options cannot make a motion.
+        Raises :class:`InputError` naming the field (``images[2].zoom``, ``field`` naming the
+        list, or ``zoom`` for the job's default) when the options cannot make a motion.
         """
         own = item or MotionFields()
-        prefix = f"images[{index}]." if item is not None else ""
+        prefix = f"{field}[{index}]." if item is not None else ""
         for level, where in ((self, ""), (own, prefix)):
             problem = level.framing_problem()
             if problem:

@@ -14,7 +14,11 @@ FILE_ROUTE = "/upload/{job_id}/{item}/files/{name}"  # PUT: one of a result's fi
 COMPLETE_ROUTE = "/upload/{job_id}/{item}/complete"  # POST: a result PUT into the bucket
 BASE64_ROUTE = "/upload/video"  # POST: the original base64 contract
 RESULT_HEADER = "X-Framecast-Result"  # JSON of an item's operation-specific result fields
-RESULT_HEADER_MAX_BYTES = 8192
+# On the status check: how far a long item is, "scenes=3/10" (compose counts scenes).
+PROGRESS_HEADER = "X-Framecast-Progress"
+PROGRESS_RULE = re.compile(r"scenes=(\d{1,6})/(\d{1,6})")
+# Within MAX_HEADER_BYTES (32 KiB); the result of a compose of 500 scenes fits.
+RESULT_HEADER_MAX_BYTES = 16 * 1024
 
 # A result's files: sidecars (subtitles, word timings), small next to any video.
 FILE_NAME_RULE = r"^[a-z0-9][a-z0-9_-]{0,40}\.(srt|vtt|ass|json|txt)$"

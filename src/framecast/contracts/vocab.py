@@ -25,6 +25,12 @@ TRANSITIONS = (
     "diagtl", "diagtr", "diagbl", "diagbr", "hlslice", "hrslice", "vuslice", "vdslice",
     "squeezeh", "squeezev", "hlwind", "hrwind", "vuwind", "vdwind",
 )  # fmt: skip
+# compose blends its transitions in its own frame pipeline: these (``none``: a plain cut).
+COMPOSE_TRANSITIONS = (
+    "none", "fade", "fadeblack", "fadewhite",
+    "wipeleft", "wiperight", "wipeup", "wipedown",
+    "slideleft", "slideright", "slideup", "slidedown",
+)  # fmt: skip
 CONCAT_MODES = ("auto", "copy", "reencode")  # copy: stream copy; auto: copy when inputs allow
 CONCAT_AUDIO = ("keep", "mute")
 AUDIO_ROLES = ("narration", "music")

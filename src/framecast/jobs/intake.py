@@ -45,6 +45,8 @@ class ResultIntake:
         self.store = store
         self.storage = storage
         self.clock = clock
+        # Live, not persisted: how far each running job's worker says it is (scenes done, of).
+        self.rendering: dict[str, tuple[int, int]] = {}
 
     async def store_clip(
         self,
@@ -110,10 +112,13 @@ class ResultIntake:
         clip = StoredObject(key=key, bytes=size, sha256=sha256)
         return self._record(job, item, clip, result, stored)
 
-    def worker_checked_in(self, job_id: str) -> Job:
+    def worker_checked_in(self, job_id: str, scenes: tuple[int, int] | None = None) -> Job:
         """A worker asked about the job (it does before its first download) or sent a result:
-        a queued job is now running. Returns the job as it is now."""
+        a queued job is now running. ``scenes``: how far its work is, (done, total), shown
+        while the job runs. Returns the job as it is now."""
         job = existing_job(self.store, job_id)
+        if scenes is not None and not job.status.is_final:
+            self.rendering[job_id] = scenes
         if job.status is not JobStatus.QUEUED:
             return job
         self.store.mark_running(job_id, self.clock())

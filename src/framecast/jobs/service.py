@@ -236,6 +236,7 @@ class JobService:
         )
         job = self.get(job_id)
         status = final_status(job, cancelled)
+        self.intake.rendering.pop(job_id, None)
         if not self.store.finish(job_id, status, self.clock(), job_error):
             return
         self.metrics.job_ended(job, status)

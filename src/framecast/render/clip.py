@@ -30,6 +30,8 @@ __all__ = [
     "render_clip",
     "render_frames",
     "send_frames",
+    "until_stopped",
+    "yield_to_the_encoder",
 ]
 
 
@@ -145,20 +147,22 @@ def encode_frames(
     held = pipe.splice_frames(spec.width * spec.height * 3 // 2)
     frames_made = render_frames(rgb, spec, frames, buffers=2 + held)
     if keep_going is not None:
-        frames_made = _until_stopped(frames_made, frames, keep_going, every=max(1, round(spec.fps)))
-    send_frames(frames_made, pipe.write, maker_setup=_yield_to_the_encoder)
+        frames_made = until_stopped(frames_made, frames, keep_going, every=max(1, round(spec.fps)))
+    send_frames(frames_made, pipe.write, maker_setup=yield_to_the_encoder)
 
 
-def _until_stopped(
+def until_stopped(
     frames: Iterator[memoryview], total: int, keep_going: Callable[[], bool], every: int
 ) -> Iterator[memoryview]:
+    """``frames``, asking ``keep_going`` every ``every`` frames: RenderStopped when it says no."""
     for done, frame in enumerate(frames):
         if done and done % every == 0 and not keep_going():
             raise RenderStopped(done, total)
         yield frame
 
 
-def _yield_to_the_encoder() -> None:
+def yield_to_the_encoder() -> None:
+    """Lower the calling thread's priority: frame makers run in the encoder's idle time."""
     # Linux gives each thread its own niceness; elsewhere this would renice the whole
     # process, ffmpeg's parent, so it is left alone.
     if sys.platform.startswith("linux"):

@@ -10,10 +10,10 @@ from collections.abc import Sequence
 from fractions import Fraction
 
 from framecast.render.colour import BT709_PARAMS, to_bt709
-from framecast.render.concat_plan import SAMPLE_RATE, Segment, Timeline
+from framecast.render.concat_plan import SAMPLE_RATE, Timeline
 from framecast.render.fill import FILL_DARKEN, FILL_SHRINK, FILL_SIGMA, even
 
-__all__ = ["audio_graph", "filter_graph"]
+__all__ = ["audio_graph", "filter_graph", "fit_chain"]
 
 
 def filter_graph(
@@ -23,7 +23,10 @@ def filter_graph(
     statement a line, and the labels of its video and audio outputs."""
     lines: list[str] = []
     for i, segment in enumerate(timeline.segments):
-        lines += _video_chain(i, segment, timeline.fps, width, height, fit)
+        colour = (segment.colorspace, segment.primaries, segment.transfer)
+        lines += fit_chain(
+            i, segment.video, timeline.fps, width, height, fit, colour, segment.frames
+        )
         if audio:
             samples = timeline.sample(segment.end) - timeline.sample(segment.first)
             lines.append(_audio_chain(i, segment.audio, samples))
@@ -44,32 +47,54 @@ def audio_graph(streams: Sequence[int | None], samples: Sequence[int]) -> tuple[
     return ";\n".join(lines) + "\n", "[sound]"
 
 
-def _video_chain(
-    i: int, segment: Segment, fps: Fraction, width: int, height: int, fit: str
+def fit_chain(
+    i: int,
+    stream: int,
+    fps: Fraction,
+    width: int,
+    height: int,
+    fit: str,
+    colour: tuple[int | None, int | None, int | None],
+    frames: int,
+    *,
+    hold: bool = True,
+    background: tuple[int, int, int] = (0, 0, 0),
 ) -> list[str]:
+    """Statements fitting input ``i``'s video stream ``stream`` to ``width`` × ``height`` at
+    ``fps`` as BT.709 limited yuv420p, into the pad ``[v{i}]``.
+
+    ``colour`` is the stream's (colorspace, primaries, transfer); ``fit`` is cover, contain
+    (bars of the RGB ``background``) or blur. The output has ``frames`` frames at most; with
+    ``hold``, a stream that ends sooner has its last frame repeated to make up the count.
+    """
     # fps first, so frames that are dropped are never scaled; start_time=0 fills from the
     # first frame if the video starts after its container. tpad + trim make the count exact
     # whatever the source's rounding.
-    head = f"[{i}:{segment.video}]fps=fps={_q(fps)}:start_time=0"
-    tail = f"setsar=1,setparams={BT709_PARAMS},tpad=stop_mode=clone:stop={segment.frames}"
-    tail += f",trim=end_frame={segment.frames}[v{i}]"
-    first, colour = to_bt709(segment.colorspace, segment.primaries, segment.transfer)
+    head = f"[{i}:{stream}]fps=fps={_q(fps)}:start_time=0"
+    tail = f"setsar=1,setparams={BT709_PARAMS}"
+    if hold:
+        tail += f",tpad=stop_mode=clone:stop={frames}"
+    tail += f",trim=end_frame={frames}[v{i}]"
+    first, scale_colour = to_bt709(*colour)
     if first is not None:
         head = f"{head},{first}"
     contain = f"scale=w={width}:h={height}:force_original_aspect_ratio=decrease"
-    contain += f":force_divisible_by=2:reset_sar=1:{colour},format=yuv420p"
+    contain += f":force_divisible_by=2:reset_sar=1:{scale_colour},format=yuv420p"
     if fit == "cover":
         cover = f"scale=w={width}:h={height}:force_original_aspect_ratio=increase:reset_sar=1"
-        return [f"{head},{cover}:{colour},format=yuv420p,crop={width}:{height},{tail}"]
+        return [f"{head},{cover}:{scale_colour},format=yuv420p,crop={width}:{height},{tail}"]
     if fit == "contain":
-        return [f"{head},{contain},pad={width}:{height}:-1:-1:color=black,{tail}"]
+        # pad converts the colour with the frames' matrix (BT.709, set by scale), as the
+        # frame pipeline converts an image's background.
+        bars = "0x" + "".join(f"{c:02x}" for c in background)
+        return [f"{head},{contain},pad={width}:{height}:-1:-1:color={bars},{tail}"]
     small_w, small_h = even(width / FILL_SHRINK), even(height / FILL_SHRINK)
     keep = 1 - FILL_DARKEN
     darken = f"lutyuv=y=val-(val-16)*{keep:g}:u=val-(val-128)*{keep:g}:v=val-(val-128)*{keep:g}"
     return [
         f"{head},split=2[bg{i}][fg{i}]",
         f"[bg{i}]scale=w={small_w}:h={small_h}:force_original_aspect_ratio=increase:reset_sar=1"
-        f":flags=area:{colour},format=yuv420p,crop={small_w}:{small_h},{darken}"
+        f":flags=area:{scale_colour},format=yuv420p,crop={small_w}:{small_h},{darken}"
         f",gblur=sigma={FILL_SIGMA:g},scale={width}:{height}:flags=bilinear[fill{i}]",
         f"[fg{i}]{contain}[slot{i}]",
         f"[fill{i}][slot{i}]overlay=x=trunc((W-w)/4)*2:y=trunc((H-h)/4)*2,{tail}",

@@ -7,9 +7,11 @@ import contextlib
 import fcntl
 import functools
 import logging
+import os
 import subprocess
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import IO, NoReturn, Self
@@ -76,14 +78,18 @@ def encode_command(
     fps: float,
     output: Path | None,
     source: str = "pipe:0",
+    filters: str | None = None,
+    loglevel: str = "error",
 ) -> list[str]:
-    """The ffmpeg command encoding raw yuv420p frames from ``source``; ``output`` None: discard."""
+    """The ffmpeg command encoding raw yuv420p frames from ``source`` (through ``filters``, a
+    filter chain, when given); ``output`` None: discard."""
     command = [ffmpeg_binary(config), "-hide_banner", "-nostdin", "-nostats"]
-    command += ["-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "yuv420p"]
+    command += ["-loglevel", loglevel, "-f", "rawvideo", "-pix_fmt", "yuv420p"]
     command += ["-s", f"{width}x{height}", "-framerate", repr(float(fps))]
     # Tagged on the input as well: ffmpeg takes colour properties from the frames, and output
     # options alone leave primaries and transfer "unknown" in the stream.
-    command += [*BT709_TAGS, "-i", source, *encoder_args(encoder, config)]
+    command += [*BT709_TAGS, "-i", source, *(["-vf", filters] if filters else [])]
+    command += encoder_args(encoder, config)
     command += ["-pix_fmt", "yuv420p", *BT709_TAGS, "-an"]
     if output is None:
         return [*command, "-f", "null", "-"]
@@ -102,15 +108,23 @@ class FfmpegPipe:
         command: list[str],
         output: Path | None,
         stall_seconds: float = EncoderConfig.stall_seconds,
+        env: Mapping[str, str] | None = None,
+        keep_log: bool = False,
     ) -> None:
         self.output = output
         self.frames = 0
+        self.log = ""  # ffmpeg's stderr, read at a clean close when ``keep_log``
+        self._keep_log = keep_log
         self._finished = False
         # A file, not a pipe, for stderr: a chatty ffmpeg can never block on it.
         self._stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close/abort)
         try:
             self._process = subprocess.Popen(
-                command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._stderr
+                command,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=self._stderr,
+                env={**os.environ, **env} if env else None,
             )
         except OSError as exc:
             self._stderr.close()
@@ -184,6 +198,9 @@ class FfmpegPipe:
         if code != 0:
             self._fail("ffmpeg failed", None)
         self._finished = True
+        if self._keep_log:
+            self._stderr.seek(0)
+            self.log = self._stderr.read().decode("utf-8", "replace")
         self._stderr.close()
 
     def abort(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +14,6 @@ from framecast.errors import FetchError, JobStopped
 from framecast.worker.fetch import fetch_to_file
 from framecast.worker.media_kinds import MediaKind
 from framecast.worker.timings import RECORDER
-from framecast.worker.upload import Uploader
 
 DOWNLOADS_AT_ONCE = 8
 
@@ -29,12 +29,13 @@ class Input:
 
 
 def fetch_inputs(
-    inputs: list[Input], settings: Settings, uploader: Uploader, client: httpx.Client
+    inputs: list[Input], settings: Settings, still_wanted: Callable[..., bool], client: httpx.Client
 ) -> None:
-    """Download every input; the first failure (in input order) raises, naming its field."""
+    """Download every input; the first failure (in input order) raises, naming its field.
+    ``still_wanted`` is the job's :meth:`Uploader.still_wanted`."""
 
     def fetch(entry: Input) -> None:
-        if not uploader.still_wanted():
+        if not still_wanted():
             raise JobStopped("skipped: the job was cancelled or passed its deadline")
         try:
             fetch_to_file(
@@ -43,11 +44,11 @@ def fetch_inputs(
                 settings.fetch,
                 client,
                 kind=entry.kind,
-                keep_going=uploader.still_wanted,
+                keep_going=still_wanted,
             )
         except FetchError as exc:
             # A download cut short by the job's end is not the input's fault.
-            stopped = not uploader.still_wanted(wait=False)
+            stopped = not still_wanted(wait=False)
             raise (JobStopped if stopped else FetchError)(f"{entry.field}: {exc.message}") from exc
 
     with ThreadPoolExecutor(DOWNLOADS_AT_ONCE, thread_name_prefix="fetch") as downloads:

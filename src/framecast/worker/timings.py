@@ -80,3 +80,6 @@ class TimedUploader:
 
     def still_wanted(self, wait: bool = True) -> bool:
         return self._uploader.still_wanted(wait)
+
+    def progress(self, done: int, total: int) -> None:
+        self._uploader.progress(done, total)

@@ -18,6 +18,7 @@ from framecast.config import Settings
 from framecast.contracts.plan import WorkItem
 from framecast.contracts.upload_target import ApiUpload
 from framecast.contracts.upload_urls import (
+    PROGRESS_HEADER,
     RESULT_HEADER,
     check_file_name,
     clip_url,
@@ -46,6 +47,11 @@ class Uploader(Protocol):
         fields, recorded with the item by the API) and, with files, ``"files": {name: url}``."""
         ...
 
+    def progress(self, done: int, total: int) -> None:
+        """How far the work is (compose: scenes rendered of its total): told to the API with
+        the next status check, shown by ``GET /jobs/{id}``."""
+        ...
+
     def still_wanted(self, wait: bool = True) -> bool:
         """False once the job was cancelled or has ended: the rest is not worth rendering.
 
@@ -66,6 +72,10 @@ class ApiUploader:
         self._checked_at = -STATUS_CHECK_SECONDS
         self._asking = False
         self._wanted = True
+        self._progress: str | None = None
+
+    def progress(self, done: int, total: int) -> None:
+        self._progress = f"scenes={done}/{total}"
 
     def still_wanted(self, wait: bool = True) -> bool:
         # Asked before each download and clip and each second of video rendered: at most once
@@ -80,11 +90,10 @@ class ApiUploader:
             self._asking, self._checked_at = True, time.monotonic()
         wanted = True
         try:
-            response = self._client.get(
-                self._url,
-                headers={"Authorization": f"Bearer {self._token}"},
-                timeout=STATUS_TIMEOUT,
-            )
+            headers = {"Authorization": f"Bearer {self._token}"}
+            if self._progress is not None:
+                headers[PROGRESS_HEADER] = self._progress
+            response = self._client.get(self._url, headers=headers, timeout=STATUS_TIMEOUT)
             if response.status_code == 401:  # the token expired with the job's deadline
                 wanted = False
             elif response.is_success:
@@ -166,6 +175,9 @@ class VpsUploader:
 
     def still_wanted(self, wait: bool = True) -> bool:
         return True  # the original contract has no notion of a job to ask about
+
+    def progress(self, done: int, total: int) -> None:
+        pass  # nor of progress
 
     def upload(
         self,

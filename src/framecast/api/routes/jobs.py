@@ -20,7 +20,8 @@ router = APIRouter(tags=["jobs"])
 
 
 def public(services: Services, job: Job) -> JobPublic:
-    return job_public(job, services.jobs.store.webhook_attempts(job.id) if job.webhook else None)
+    attempts = services.jobs.store.webhook_attempts(job.id) if job.webhook else None
+    return job_public(job, attempts, services.jobs.intake.rendering.get(job.id))
 
 
 @router.get("/jobs/{job_id}", response_model=JobPublic, responses={**errors(404), **KEYED})

@@ -31,6 +31,7 @@ from framecast.contracts.upload_urls import (
     FILE_MAX_BYTES,
     FILE_ROUTE,
     JOB_ROUTE,
+    PROGRESS_RULE,
     RESULT_HEADER,
     RESULT_HEADER_MAX_BYTES,
     check_file_name,
@@ -46,11 +47,17 @@ DECODE_SLICE = 4 * 1024 * 1024  # base64 characters per decoded piece: a multipl
 
 @router.get(JOB_ROUTE, responses=errors(401, 404))
 async def job_state_for_worker(
-    job_id: str, services: ServicesDep, authorization: Annotated[str | None, Header()] = None
+    job_id: str,
+    services: ServicesDep,
+    authorization: Annotated[str | None, Header()] = None,
+    x_framecast_progress: Annotated[str | None, Header()] = None,
 ) -> dict[str, str]:
-    """For workers: is this job still wanted? (They stop once it is cancelled or ended.)"""
+    """For workers: is this job still wanted? (They stop once it is cancelled or ended.) A
+    worker may say how far it is (`X-Framecast-Progress: scenes=3/10`)."""
     check_upload_token(services, job_id, authorization)
-    return {"status": services.jobs.intake.worker_checked_in(job_id).status.value}
+    told = PROGRESS_RULE.fullmatch(x_framecast_progress or "")
+    scenes = (int(told[1]), int(told[2])) if told and int(told[1]) <= int(told[2]) else None
+    return {"status": services.jobs.intake.worker_checked_in(job_id, scenes).status.value}
 
 
 @router.put(

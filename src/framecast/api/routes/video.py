@@ -6,6 +6,7 @@ SYNC_WAIT_SECONDS the answer is 202 and the job goes on.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from dataclasses import dataclass
@@ -22,13 +23,14 @@ from framecast.api.schemas import result_of
 from framecast.api.tenants import Tenant
 from framecast.contracts.audio import AddAudioCreate, AudioCreate, AudioPublic
 from framecast.contracts.caption import CaptionCreate, CaptionPublic
+from framecast.contracts.compose import ComposeCreate, ComposeDryRun, ComposePublic
 from framecast.contracts.concatenate import ConcatenateCreate, ConcatenatePublic
 from framecast.contracts.envelope import JobAccepted, JobEnvelope, JobResult
 from framecast.contracts.img2vid import Img2VidCreate
 from framecast.errors import InputError
 from framecast.jobs.model import Job
 from framecast.jobs.service import Submission
-from framecast.operations import AUDIO, CAPTION, CONCATENATE, IMG2VID, Operation
+from framecast.operations import AUDIO, CAPTION, COMPOSE, CONCATENATE, IMG2VID, Operation
 from framecast.public_http import is_public_address, literal_address
 from framecast.storage.s3 import normalise_prefix
 from framecast.worker.urls import normalize_url
@@ -36,6 +38,7 @@ from framecast.worker.urls import normalize_url
 router = APIRouter(tags=["video"])
 
 METADATA_MAX_BYTES = 16 * 1024
+_DRY_RUNS = asyncio.Semaphore(2)  # compose dry runs measured at once in the API process
 
 
 @dataclass(frozen=True)
@@ -151,6 +154,35 @@ async def caption(
     VTT and ASS that were burned and the words JSON are uploaded beside the video (`files`).
     """
     return await run_operation(CAPTION, body, services, headers)
+
+
+@router.post(
+    COMPOSE.route,
+    response_model=ComposePublic | ComposeDryRun,
+    responses=OPERATION,
+)
+async def compose(
+    body: ComposeCreate,
+    services: ServicesDep,
+    _: ApiKeyDep,
+    headers: JobHeadersDep,
+) -> JSONResponse:
+    """Render a finished video from scenes (images with their motion, video clips), each
+    scene's narration, a music bed (looped, ducked, faded), a loudness target and captions,
+    in one encode. A scene lasts its `duration`, or the transition into it + its narration +
+    `pad`; `transition`s overlap neighbouring scenes. The answer's `timeline` says where each
+    scene starts; `dry_run: true` answers it at once (fetching only the narrations, the videos
+    without a duration and the caption files) and renders nothing.
+    """
+    if body.dry_run:
+        # The renderer's libraries (audio decoding, font metrics) load for a dry run only, and
+        # a few dry runs at a time share the API's threads with its file work.
+        from framecast.compose.dry_run import dry_run
+
+        async with _DRY_RUNS:
+            answer = await asyncio.to_thread(dry_run, body, services.settings)
+        return JSONResponse(ComposeDryRun.model_validate(answer).model_dump(exclude_none=True))
+    return await run_operation(COMPOSE, body, services, headers)
 
 
 async def run_operation(

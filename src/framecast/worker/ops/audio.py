@@ -61,7 +61,7 @@ def _produce(
         for j, (url, path) in enumerate(zip(urls, paths, strict=True)):
             field = f"tracks[{i}].url" + (f"[{j}]" if len(urls) > 1 else "")
             wanted.append(Input(url, path, MediaKind.AUDIO, field))
-    fetch_inputs(wanted, settings, uploader, fetch_client)
+    fetch_inputs(wanted, settings, uploader.still_wanted, fetch_client)
     spec = engine_spec(item.tracks, parts, job.options)
     output = work / "mixed.mp4"
     log.info("audio started job_id=%s tracks=%d", job.job_id, len(spec.tracks))

@@ -61,7 +61,7 @@ def _produce(
     font_file = work / "font.src" if item.font_url else None
     if font_file is not None and item.font_url:
         wanted.append(Input(item.font_url, font_file, MediaKind.FONT, "style.font_url"))
-    fetch_inputs(wanted, settings, uploader, fetch_client)
+    fetch_inputs(wanted, settings, uploader.still_wanted, fetch_client)
     captions = source_captions(item, text_file)
     output = work / "captioned.mp4"
     built, burned = caption_video(

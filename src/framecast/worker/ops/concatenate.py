@@ -56,7 +56,7 @@ def _produce(
             for i, (video, path) in enumerate(zip(item.videos, paths, strict=True))
         ],
         settings,
-        uploader,
+        uploader.still_wanted,
         fetch_client,
     )
     inputs = engine_inputs(item.videos, paths)

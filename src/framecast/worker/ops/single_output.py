@@ -10,7 +10,7 @@ from typing import Any
 
 from framecast.config import Settings
 from framecast.contracts.plan import WorkItem
-from framecast.errors import ItemError, JobStopped
+from framecast.errors import InputError, ItemError, JobStopped
 from framecast.render.ffmpeg import FfmpegStopped
 from framecast.worker.render_slots import render_slot
 from framecast.worker.scratch import work_folder
@@ -33,6 +33,11 @@ def run_single(
             render_slot(settings, job_id, item.index),
         ):
             video = produce(work)
+    except InputError as exc:
+        # What only the inputs' contents show (a narration too long for its scene, a glyph
+        # the font lacks): the item's error, naming the field.
+        log.warning("item refused job_id=%s item=%d error=%s", job_id, item.index, exc.message)
+        return _failed(item, exc.message)
     except ItemError as exc:
         # Work stopped by the job's end is logged once, for the whole job, by the handler.
         if not isinstance(exc, JobStopped) and not isinstance(exc.__cause__, FfmpegStopped):
