@@ -128,3 +128,9 @@ def test_the_deadline_allows_for_the_known_frames_and_each_scene() -> None:
     short = plan(scenes=[{"image_url": IMAGE, "duration": 1}])
     long = plan(scenes=[{"image_url": IMAGE, "duration": 600}] * 3)
     assert long.allowance_seconds > short.allowance_seconds + 600
+
+
+def test_a_video_longer_than_four_hours_is_refused() -> None:
+    with pytest.raises(InputError, match=r"scenes: the video would last 14401 s; at most 14400"):
+        plan(scenes=[{"image_url": IMAGE, "duration": 600}] * 24, tail=1)
+    plan(scenes=[{"image_url": IMAGE, "duration": 600}] * 24, tail=0)  # exactly four hours

@@ -36,10 +36,11 @@ from framecast.contracts.compose import (
     ComposeOptions,
     MusicSpec,
     SceneSpec,
+    check_length,
 )
 from framecast.contracts.render import RenderBlock
 from framecast.errors import InputError, RenderError
-from framecast.render.audio_spec import AudioTrack, Duck, LoudnessTarget
+from framecast.render.audio_spec import AudioTrack, LoudnessTarget, track_of
 from framecast.render.clip import RenderStopped
 from framecast.render.ffmpeg import FfmpegStopped
 from framecast.render.probe import probe_media
@@ -115,6 +116,7 @@ def measure(scenes: list[SceneSpec], files: ComposeFiles, options: ComposeOption
             length = _video_length(field_name, files.videos[i], scene.trim_start)
         times.append(SceneTime(length, transition, kind))
     timeline = build_timeline(times, options.render.fps, options.tail)
+    check_length(timeline.duration)
     return Measured(timeline, narrated)
 
 
@@ -171,21 +173,7 @@ def soundtrack_tracks(
         if i in files.narrations
     ]
     if music is not None and files.music is not None:
-        duck = music.duck
-        tracks.append(
-            AudioTrack(
-                role="music",
-                parts=[files.music],
-                volume_db=music.volume_db,
-                fade_in=music.fade_in,
-                fade_out=music.fade_out,
-                loop=music.loop,
-                trim_start=music.trim_start,
-                duck=None
-                if duck is None
-                else Duck(duck.under, duck.depth_db, duck.attack_ms, duck.release_ms),
-            )
-        )
+        tracks.append(track_of(music.as_track(), [files.music]))
     return tracks
 
 

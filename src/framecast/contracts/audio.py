@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, WithJsonSchema, field_validator
+from pydantic import BeforeValidator, Field, WithJsonSchema
 
 from framecast.config import Settings
 from framecast.contracts.envelope import JobEnvelope, JobResult
@@ -88,16 +88,28 @@ class LoudnessSpec(Frozen):
     true_peak_db: float = Field(-1.5, ge=-9, le=0, description="True-peak ceiling, dBTP.")
 
 
-# The document shows both forms a client may send.
-_LOUDNESS_SCHEMA = WithJsonSchema(
-    {
-        "anyOf": [
-            {"$ref": "#/components/schemas/LoudnessSpec"},
-            {"type": "string", "enum": list(LOUDNESS_PRESETS)},
-            {"type": "null"},
-        ]
-    }
-)
+def _preset(value: Any) -> Any:
+    """A preset's name read as its numbers (one error naming the presets if unknown)."""
+    if not isinstance(value, str):
+        return value
+    target, peak = LOUDNESS_PRESETS[one_of(tuple(LOUDNESS_PRESETS))(value)]
+    return {"target_lufs": target, "true_peak_db": peak}
+
+
+# A target or a preset's name (the document shows both forms a client may send).
+Loudness = Annotated[
+    LoudnessSpec | None,
+    BeforeValidator(_preset),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"$ref": "#/components/schemas/LoudnessSpec"},
+                {"type": "string", "enum": list(LOUDNESS_PRESETS)},
+                {"type": "null"},
+            ]
+        }
+    ),
+]
 
 
 class AudioCreate(JobEnvelope):
@@ -108,18 +120,9 @@ class AudioCreate(JobEnvelope):
     tracks: list[AudioTrackSpec] = Field(default_factory=list, max_length=MAX_TRACKS)
     original_audio: OriginalAudio = Field("keep", description="The video's own sound.")
     fit: FitSpec = Field(default_factory=FitSpec)
-    loudness: Annotated[LoudnessSpec | None, _LOUDNESS_SCHEMA] = Field(
+    loudness: Loudness = Field(
         None, description="A target, or youtube (-14/-1), podcast (-16/-1.5), broadcast (-23/-1)."
     )
-
-    @field_validator("loudness", mode="before")
-    @classmethod
-    def _preset(cls, value: Any) -> Any:
-        """A preset's name is read as its numbers (one error naming the presets if unknown)."""
-        if not isinstance(value, str):
-            return value
-        target, peak = LOUDNESS_PRESETS[one_of(tuple(LOUDNESS_PRESETS))(value)]
-        return {"target_lufs": target, "true_peak_db": peak}
 
 
 class AddAudioCreate(JobEnvelope):

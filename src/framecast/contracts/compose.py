@@ -15,12 +15,11 @@ from pydantic import (
     BaseModel,
     Field,
     WithJsonSchema,
-    field_validator,
     model_validator,
 )
 
 from framecast.config import Settings
-from framecast.contracts.audio import MAX_PARTS, DuckSpec, LoudnessSpec
+from framecast.contracts.audio import MAX_PARTS, AudioTrackSpec, DuckSpec, Loudness, LoudnessSpec
 from framecast.contracts.caption import (
     MAX_INLINE_CHARS,
     MAX_REPLACEMENTS,
@@ -39,13 +38,14 @@ from framecast.contracts.fields import Frozen, MotionName, one_of
 from framecast.contracts.plan import NewItem, Plan, WorkItem, frames_allowance, media_url
 from framecast.contracts.render import FrameSize, MotionFields, RenderBlock
 from framecast.contracts.upload_target import ApiUpload
-from framecast.contracts.vocab import COMPOSE_TRANSITIONS, FONT_FAMILIES, LOUDNESS_PRESETS
+from framecast.contracts.vocab import COMPOSE_TRANSITIONS, FONT_FAMILIES
 from framecast.errors import InputError
 
 MAX_SCENES = 500
 MAX_SCENE_SECONDS = 600.0
 MAX_TRANSITION_SECONDS = 5.0
 MAX_SEGMENTS = 16
+MAX_VIDEO_SECONDS = 4 * 3600.0  # the longest video a compose makes
 TIMELINE_FILE = "timeline.json"  # uploaded beside the video: the timeline in full
 # The files a compose item uploads beside its video.
 COMPOSE_FILES = (TIMELINE_FILE, *SIDECAR_FILES)
@@ -118,6 +118,10 @@ class MusicSpec(Frozen):
     loop: bool = Field(True, description="Repeat to fill the video.")
     trim_start: float = Field(0.0, ge=0)
 
+    def as_track(self) -> AudioTrackSpec:
+        """The audio operation's music track of the same settings, from the video's start."""
+        return AudioTrackSpec(role="music", **self.model_dump())
+
 
 class ComposeCaptions(Frozen):
     """Captions burned in the same encode: the scenes' words (or alignment), shifted to where
@@ -144,17 +148,6 @@ class ComposeCaptions(Frozen):
         return given[0] if given else None
 
 
-_LOUDNESS_SCHEMA = WithJsonSchema(
-    {
-        "anyOf": [
-            {"$ref": "#/components/schemas/LoudnessSpec"},
-            {"type": "string", "enum": list(LOUDNESS_PRESETS)},
-            {"type": "null"},
-        ]
-    }
-)
-
-
 class ComposeCreate(FrameSize, JobEnvelope):
     """``POST /video/compose``: scenes + narration + music + captions → one video, one encode."""
 
@@ -176,7 +169,7 @@ class ComposeCreate(FrameSize, JobEnvelope):
     tail: float = Field(0.5, ge=0, le=60, description="Seconds the last scene is held after.")
     captions: ComposeCaptions | None = None
     music: MusicSpec | None = None
-    loudness: Annotated[LoudnessSpec | None, _LOUDNESS_SCHEMA] = Field(
+    loudness: Loudness = Field(
         None, description="A target, or youtube (-14/-1), podcast (-16/-1.5), broadcast (-23/-1)."
     )
     segments: int | None = Field(
@@ -184,17 +177,9 @@ class ComposeCreate(FrameSize, JobEnvelope):
         ge=1,
         le=MAX_SEGMENTS,
         description="Render in this many parts at once, joined without re-encoding (default:"
-        " one per two minutes of video).",
+        " one per two minutes of video, at most one per CPU).",
     )
     dry_run: bool = Field(False, description="Answer the timeline at once; render nothing.")
-
-    @field_validator("loudness", mode="before")
-    @classmethod
-    def _preset(cls, value: Any) -> Any:
-        if not isinstance(value, str):
-            return value
-        target, peak = LOUDNESS_PRESETS[one_of(tuple(LOUDNESS_PRESETS))(value)]
-        return {"target_lufs": target, "true_peak_db": peak}
 
     @model_validator(mode="after")
     def _scene_count(self) -> ComposeCreate:
@@ -272,6 +257,9 @@ def plan_compose(body: ComposeCreate, settings: Settings) -> Plan:
         return media_url(url, field, settings)
 
     source = compose_source(body, checked)
+    known = sum(s.duration or 0.0 for s in body.scenes) + body.tail
+    known -= sum(s.transition.duration for s in body.scenes[1:] if s.transition is not None)
+    check_length(known)
     options = compose_options(body).model_dump(exclude_none=True)
     width, height = options["render"]["width"], options["render"]["height"]
     # A narration's or a video's length is known only once it is fetched: assumed generous.
@@ -279,6 +267,15 @@ def plan_compose(body: ComposeCreate, settings: Settings) -> Plan:
     allowance = SECONDS_PER_SCENE * len(body.scenes)
     allowance += frames_allowance(seconds * body.fps, width, height)
     return Plan([NewItem(body.id, source)], options, allowance)
+
+
+def check_length(seconds: float) -> None:
+    """InputError unless a video of ``seconds`` is within MAX_VIDEO_SECONDS."""
+    if seconds > MAX_VIDEO_SECONDS:
+        raise InputError(
+            f"scenes: the video would last {seconds:.0f} s; at most {MAX_VIDEO_SECONDS:.0f} s"
+            " (split it in several composes and join them with /video/concatenate)"
+        )
 
 
 def compose_options(body: ComposeCreate) -> ComposeOptions:

@@ -7,6 +7,7 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from framecast.contracts.audio import AudioTrackSpec
 from framecast.contracts.vocab import (
     AUDIO_ROLES,
     FIT_LENGTHS,
@@ -25,6 +26,7 @@ __all__ = [
     "LoudnessTarget",
     "PictureFit",
     "check_spec",
+    "track_of",
 ]
 
 
@@ -51,6 +53,24 @@ class AudioTrack:
     loop: bool = False  # repeat to fill the output (music beds); one file only
     trim_start: float = 0.0  # seconds skipped at the track's start (once, not on each loop)
     duck: Duck | None = None
+
+
+def track_of(spec: AudioTrackSpec, parts: list[Path]) -> AudioTrack:
+    """The engine's track of a request's ``spec``, its URLs fetched to ``parts``."""
+    duck = spec.duck
+    return AudioTrack(
+        role=spec.role,
+        parts=parts,
+        start=spec.start,
+        volume_db=spec.volume_db,
+        fade_in=spec.fade_in,
+        fade_out=spec.fade_out,
+        loop=spec.loop,
+        trim_start=spec.trim_start,
+        duck=None
+        if duck is None
+        else Duck(duck.under, duck.depth_db, duck.attack_ms, duck.release_ms),
+    )
 
 
 @dataclass(frozen=True)

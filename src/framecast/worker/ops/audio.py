@@ -14,12 +14,11 @@ from framecast.contracts.audio import AudioJob, AudioOptions, AudioSource, Audio
 from framecast.errors import ItemError
 from framecast.render.audio_mix import (
     AudioSpec,
-    AudioTrack,
-    Duck,
     LoudnessTarget,
     PictureFit,
     add_audio,
 )
+from framecast.render.audio_spec import track_of
 from framecast.render.ffmpeg import FfmpegStopped
 from framecast.worker.inputs import Input, fetch_inputs
 from framecast.worker.media_kinds import MediaKind
@@ -94,7 +93,7 @@ def engine_spec(
     """The mixing engine's spec: the request's tracks with their parts as local files."""
     loudness = options.loudness
     return AudioSpec(
-        tracks=[_track(track, paths) for track, paths in zip(tracks, parts, strict=True)],
+        tracks=[track_of(track, paths) for track, paths in zip(tracks, parts, strict=True)],
         original_audio=options.original_audio,
         fit=PictureFit(
             length=options.fit.length,
@@ -105,21 +104,4 @@ def engine_spec(
         loudness=None
         if loudness is None
         else LoudnessTarget(loudness.target_lufs, loudness.true_peak_db),
-    )
-
-
-def _track(track: AudioTrackSpec, paths: list[Path]) -> AudioTrack:
-    duck = track.duck
-    return AudioTrack(
-        role=track.role,
-        parts=paths,
-        start=track.start,
-        volume_db=track.volume_db,
-        fade_in=track.fade_in,
-        fade_out=track.fade_out,
-        loop=track.loop,
-        trim_start=track.trim_start,
-        duck=None
-        if duck is None
-        else Duck(duck.under, duck.depth_db, duck.attack_ms, duck.release_ms),
     )
