@@ -127,6 +127,9 @@ class Settings:
     s3_prefix: str = ""
     s3_public_base_url: str | None = None
     s3_delete_expired: bool = True
+    # inputs (POST /inputs): kept this long unless ``?ttl=`` asks for another time, up to the max
+    input_ttl_seconds: float = 24 * 3600.0
+    input_max_ttl_seconds: float = 7 * 24 * 3600.0
     # worker
     work_dir: Path | None = None  # None: the system temp dir
     batch_size: int = 0  # 0: from the CPU quota
@@ -217,6 +220,8 @@ class Settings:
             s3_prefix=reader.text("S3_PREFIX", ""),
             s3_public_base_url=reader.text("S3_PUBLIC_BASE_URL", "").rstrip("/") or None,
             s3_delete_expired=reader.boolean("S3_DELETE_EXPIRED", True),
+            input_ttl_seconds=reader.number("INPUT_TTL_SECONDS", 24 * 3600.0, low=1),
+            input_max_ttl_seconds=reader.number("INPUT_MAX_TTL_SECONDS", 7 * 24 * 3600.0, low=1),
             work_dir=Path(v) if (v := reader.text("WORK_DIR", "")) else None,
             batch_size=reader.integer("BATCH_SIZE", 0, low=0, high=64),
             vps_upload_url=reader.text("VPS_UPLOAD_URL", "") or None,
@@ -259,6 +264,11 @@ class Settings:
             raise ConfigError(
                 "WEBHOOK_SECRET is a placeholder or shorter than 16 characters; set a random"
                 " secret (or unset it to have one generated in DATA_DIR/webhook_secret)"
+            )
+        if settings.input_ttl_seconds > settings.input_max_ttl_seconds:
+            raise ConfigError(
+                f"INPUT_TTL_SECONDS ({settings.input_ttl_seconds:g}) must not exceed"
+                f" INPUT_MAX_TTL_SECONDS ({settings.input_max_ttl_seconds:g})"
             )
         if settings.backend == "runpod":
             missing = [

@@ -17,7 +17,7 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-from framecast.redact import redact
+from framecast.redact import redact, redact_target
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 FORMATS = ("plain", "json")
@@ -109,11 +109,15 @@ class RedactCredentials(logging.Filter):
     """Masks the userinfo and query values of every URL in a line and in its traceback."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if access_fields(record) is None:  # access lines: their args are fields, kept apart
+        if access_fields(record) is None:
             message = record.getMessage()
             shown = redact(message)
             if shown != message:
                 record.msg, record.args = shown, None
+        else:  # an access line: its args are fields, kept apart; the target's query masked
+            assert isinstance(record.args, tuple)  # access_fields checked it
+            client, method, path, http_version, status = record.args
+            record.args = (client, method, redact_target(str(path)), http_version, status)
         if record.exc_info and not record.exc_text:
             # Formatted here, once: formatters reuse exc_text (ours and logging's own).
             record.exc_text = logging.Formatter().formatException(record.exc_info)

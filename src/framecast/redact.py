@@ -33,6 +33,12 @@ def redact(text: str) -> str:
     return _URL.sub(_redacted, text)
 
 
+def redact_target(target: str) -> str:
+    """A request target (``/inputs/…?expires=1&sig=…``) with its query values masked."""
+    path, mark, query = target.partition("?")
+    return path + mark + _values_masked(query) if mark else target
+
+
 def _redacted(match: re.Match[str]) -> str:
     authority = match["authority"]
     if "@" in authority:

@@ -13,7 +13,8 @@ from framecast.api.app import create_app
 from framecast.config import Settings
 from tests.support.service import API_KEY
 
-OPERATION = {"200", "202", "400", "401", "409", "413", "422", "429"}
+# 404 and 410: an input_url of POST /inputs that is not the tenant's, or has expired.
+OPERATION = {"200", "202", "400", "401", "404", "409", "410", "413", "422", "429"}
 WORKER_RESULT = {"200", "400", "401", "404", "409", "413"}
 WORKER_WRITE = {*WORKER_RESULT, "507"}  # bytes written to this service's disk
 
@@ -26,9 +27,12 @@ STATUSES = {
     ("post", "/video/caption"): OPERATION,
     ("post", "/video/compose"): OPERATION,
     ("get", "/jobs/{job_id}"): {"200", "401", "404", "429"},
+    ("get", "/jobs/{job_id}/events"): {"200", "204", "400", "401", "404", "429"},
     ("get", "/jobs"): {"200", "400", "401", "429"},
     ("post", "/jobs/{job_id}/cancel"): {"200", "401", "404", "409", "429"},
     ("post", "/jobs/{job_id}/webhook"): {"200", "401", "404", "409", "429"},
+    ("post", "/inputs"): {"201", "400", "401", "413", "429", "507"},
+    ("get", "/inputs/{input_id}"): {"200", "307", "401", "404", "410", "429"},
     ("get", "/upload/{job_id}"): {"200", "401", "404"},
     ("put", "/upload/{job_id}/{item}"): WORKER_WRITE,
     ("put", "/upload/{job_id}/{item}/files/{name}"): WORKER_WRITE,
@@ -122,3 +126,14 @@ def test_a_wrong_method_is_405_naming_the_allowed_ones(
     assert response.status_code == 405
     assert response.headers["allow"] == allow
     assert response.json()["error"] == "method_not_allowed"
+
+
+def test_the_api_key_is_a_security_scheme_not_a_header_parameter(
+    document: dict[str, Any],
+) -> None:
+    assert document["components"]["securitySchemes"]["ApiKey"]["name"] == "X-API-Key"
+    for (method, path), operation in operations(document).items():
+        headers = {
+            p["name"].lower() for p in operation.get("parameters", []) if p["in"] == "header"
+        }
+        assert "x-api-key" not in headers, f"{method} {path}"

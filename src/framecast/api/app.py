@@ -14,7 +14,9 @@ from framecast.api.body_limit import BodyLimit
 from framecast.api.credentials import load_or_create_secret, webhook_secret
 from framecast.api.credentials_first import CredentialsFirst
 from framecast.api.deps import Services
+from framecast.api.docs import install_docs
 from framecast.api.error_handlers import install_error_handlers
+from framecast.api.openapi_responses import document_request_examples
 from framecast.api.routes import ROUTERS
 from framecast.api.schemas import webhook_body
 from framecast.api.tenants import load_tenants
@@ -96,6 +98,8 @@ def create_app(settings: Settings, backend: Backend | None = None) -> FastAPI:
         summary="Batches of still images in, smooth Ken Burns clips out, only URLs back.",
         version=version(),
         lifespan=lifespan,
+        docs_url=None,  # install_docs: the same pages, with their files served from here
+        redoc_url=None,
     )
     # The last added runs first: a declared length over the limit is 413 whatever the key;
     # then a wrong key is refused before anything reads the body (a chunked one included).
@@ -104,4 +108,6 @@ def create_app(settings: Settings, backend: Backend | None = None) -> FastAPI:
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    install_docs(app)
+    document_request_examples(app)
     return app

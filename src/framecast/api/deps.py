@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader
 
 from framecast.api.limits import RequestRates, WrongKeys
 from framecast.api.tenants import Tenant, Tenants
@@ -67,9 +68,18 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client is not None else "unknown"
 
 
-async def require_tenant(
-    request: Request, x_api_key: Annotated[str | None, Header()] = None
-) -> Tenant:
+# The key as an OpenAPI security scheme, so the docs' Authorize button sends it. It only reads
+# the header (auto_error=False): a missing key is authenticate()'s 401, with its message.
+API_KEY_HEADER = APIKeyHeader(
+    name="X-API-Key",
+    scheme_name="ApiKey",
+    description="Your API key: one of X_API_KEY's, or a tenant's from TENANTS_FILE.",
+    auto_error=False,
+)
+ApiKeyHeaderDep = Annotated[str | None, Security(API_KEY_HEADER)]
+
+
+async def require_tenant(request: Request, x_api_key: ApiKeyHeaderDep) -> Tenant:
     # async: it runs on the event loop, so the counts of limits.py are never raced by threads.
     return authenticate(get_services(request), x_api_key, client_address(request))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, WithJsonSchema
+from pydantic import BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from framecast.config import Settings
 from framecast.contracts.envelope import JobEnvelope, JobResult
@@ -115,6 +115,34 @@ Loudness = Annotated[
 class AudioCreate(JobEnvelope):
     """``POST /video/audio``: the video with narration/music mixed under it; picture copied."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "final",
+                    "video_url": "https://example.com/joined.mp4",
+                    "tracks": [
+                        {
+                            "role": "narration",
+                            "url": ["https://example.com/s1.mp3", "https://example.com/s2.mp3"],
+                        },
+                        {
+                            "role": "music",
+                            "url": "https://example.com/bed.mp3",
+                            "volume_db": -18,
+                            "loop": True,
+                            "fade_out": 2,
+                            "duck": {"under": "narration", "depth_db": 10},
+                        },
+                    ],
+                    "original_audio": "mute",
+                    "fit": {"length": "narration", "tail": 0.5, "picture": "freeze"},
+                    "loudness": "youtube",
+                }
+            ]
+        }
+    )
+
     id: str = Field("video", min_length=1, max_length=256, description="Your id; echoed back.")
     video_url: str = Field(min_length=1, max_length=8192)
     tracks: list[AudioTrackSpec] = Field(default_factory=list, max_length=MAX_TRACKS)
@@ -128,6 +156,18 @@ class AudioCreate(JobEnvelope):
 class AddAudioCreate(JobEnvelope):
     """``POST /video/addaudio``: the older shape: one audio file replaces the video's sound.
     Nothing is cut: a longer audio freezes the last frame."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "final",
+                    "url_video": "https://example.com/joined.mp4",
+                    "url_audio": "https://example.com/narration.mp3",
+                }
+            ]
+        }
+    )
 
     id: str = Field("video", min_length=1, max_length=256)
     url_video: str = Field(min_length=1, max_length=8192)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, WithJsonSchema, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, WithJsonSchema, model_validator
 from pydantic_core import PydanticCustomError
 
 from framecast.config import Settings
@@ -215,6 +215,35 @@ class TimeRange(Frozen):
 
 class CaptionCreate(JobEnvelope):
     """``POST /video/caption``: the video with captions burned in; the audio is copied."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "final",
+                    "video_url": "https://example.com/final.mp4",
+                    "captions": {
+                        "words": [
+                            {"word": "Once", "start": 0.0, "end": 0.35},
+                            {"word": "upon", "start": 0.4, "end": 0.7},
+                            {"word": "a", "start": 0.72, "end": 0.8},
+                            {"word": "time", "start": 0.85, "end": 1.3},
+                        ]
+                    },
+                    "style": {
+                        "preset": "karaoke",
+                        "font": "Montserrat",
+                        "weight": 800,
+                        "size": "6%",
+                        "active_color": "#FFD400FF",
+                        "safe_area": "tiktok",
+                        "max_lines": 2,
+                    },
+                    "sidecars": True,
+                }
+            ]
+        }
+    )
 
     id: str = Field("video", min_length=1, max_length=256, description="Your id; echoed back.")
     video_url: str = Field(min_length=1, max_length=8192)

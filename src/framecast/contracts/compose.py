@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    ConfigDict,
     Field,
     WithJsonSchema,
     model_validator,
@@ -150,6 +151,44 @@ class ComposeCaptions(Frozen):
 
 class ComposeCreate(FrameSize, JobEnvelope):
     """``POST /video/compose``: scenes + narration + music + captions → one video, one encode."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "video-42",
+                    "aspect": "9:16",
+                    "fps": 30,
+                    "fit": "blur",
+                    "scenes": [
+                        {
+                            "image_url": "https://example.com/1.jpg",
+                            "narration_url": "https://example.com/s1.mp3",
+                            "words": [{"word": "Once", "start": 0.1, "end": 0.4}],
+                            "motion": "zoom_in",
+                        },
+                        {
+                            "image_url": "https://example.com/2.jpg",
+                            "narration_url": "https://example.com/s2.mp3",
+                            "transition": {"type": "fade", "duration": 0.4},
+                        },
+                        {
+                            "video_url": "https://example.com/stock.mp4",
+                            "trim_start": 2,
+                            "duration": 3,
+                        },
+                    ],
+                    "captions": {"style": {"preset": "karaoke", "safe_area": "tiktok"}},
+                    "music": {
+                        "url": "https://example.com/bed.mp3",
+                        "volume_db": -18,
+                        "fade_out": 2,
+                    },
+                    "loudness": "youtube",
+                }
+            ]
+        }
+    )
 
     id: str = Field("video", min_length=1, max_length=256, description="Your id; echoed back.")
     scenes: list[SceneSpec] = Field(

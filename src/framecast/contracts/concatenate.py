@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from framecast.config import Settings
 from framecast.contracts.envelope import JobEnvelope, JobResult
@@ -47,6 +47,25 @@ class ConcatVideo(Frozen):
 
 class ConcatenateCreate(FrameSize, JobEnvelope):
     """``POST /video/concatenate``: 2–500 videos in, one video out."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "final",
+                    "videos": [
+                        {"video_url": "https://example.com/a.mp4"},
+                        {"video_url": "https://example.com/b.mp4", "trim_start": 1.5},
+                        {"video_url": "https://example.com/c.mp4", "transition": {"type": "none"}},
+                    ],
+                    "transition": {"type": "fade", "duration": 0.5},
+                    "aspect": "9:16",
+                    "fps": 30,
+                    "fit": "blur",
+                }
+            ]
+        }
+    )
 
     id: str = Field("video", min_length=1, max_length=256, description="Your id; echoed back.")
     videos: list[ConcatVideo] = Field(

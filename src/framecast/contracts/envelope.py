@@ -30,6 +30,17 @@ class JobEnvelope(Strict):
 class ErrorPublic(BaseModel):
     """Every error answer's body."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "error": "invalid_request",
+                    "message": "images[0].image_url: Field required",
+                }
+            ]
+        }
+    )
+
     error: str = Field(description="A stable code: invalid_request, unauthorized, not_found, …")
     message: str = Field(description="What went wrong, naming the field and the limit.")
 
@@ -71,6 +82,20 @@ class ProgressPublic(BaseModel):
 
 
 class JobAccepted(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "code": 202,
+                    "job_id": "5f0c2a9e4b1d4c7e9a3f6b8d2e1c0a97",
+                    "status": "running",
+                    "status_url": "/jobs/5f0c2a9e4b1d4c7e9a3f6b8d2e1c0a97",
+                    "message": "the job goes on; poll status_url for its progress and result",
+                }
+            ]
+        }
+    )
+
     code: int = 202
     job_id: str
     status: str
@@ -129,6 +154,19 @@ class JobPage(BaseModel):
 
 
 class UploadPublic(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "img-001",
+                    "video_url": "/output/5f0c2a9e4b1d4c7e9a3f6b8d2e1c0a97/0000-img-001.mp4",
+                    "bytes": 1843200,
+                    "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                }
+            ]
+        }
+    )
+
     id: str
     video_url: str
     bytes: int
@@ -147,6 +185,11 @@ class FileUploadPublic(BaseModel):
 
 class Base64UploadCreate(Strict):
     """``POST /upload/video`` (the original contract)."""
+
+    # A video's first bytes (an MP4's ftyp box), as a real body would start.
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"id": "img-001", "video_base64": "AAAAIGZ0eXBpc29t"}]}
+    )
 
     id: str = Field(min_length=1, max_length=256)
     video_base64: str = Field(min_length=1)

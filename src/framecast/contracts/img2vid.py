@@ -53,7 +53,30 @@ class Img2VidCreate(MotionFields, FrameSize, JobEnvelope):
     are defaults for every image; output size and frame rate are for the whole batch.
     """
 
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    model_config = ConfigDict(
+        extra="forbid",
+        allow_inf_nan=False,
+        json_schema_extra={
+            "examples": [
+                {
+                    "aspect": "9:16",
+                    "fit": "blur",
+                    "motion": "random",
+                    "seed": 7,
+                    "images": [
+                        {"id": "img-001", "image_url": "https://example.com/a.jpg", "duracao": 4},
+                        {
+                            "id": "img-002",
+                            "image_url": "https://example.com/b.jpg",
+                            "duracao": 4,
+                            "motion": "pan_up",
+                            "zoom": 1.4,
+                        },
+                    ],
+                }
+            ]
+        },
+    )
 
     # The size is checked by plan_img2vid (its message names the limit); the document says it.
     images: list[ImageCreate] = Field(

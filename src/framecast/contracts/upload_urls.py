@@ -13,6 +13,7 @@ CLIP_ROUTE = "/upload/{job_id}/{item}"  # PUT: a result's bytes
 FILE_ROUTE = "/upload/{job_id}/{item}/files/{name}"  # PUT: one of a result's files, before it
 COMPLETE_ROUTE = "/upload/{job_id}/{item}/complete"  # POST: a result PUT into the bucket
 BASE64_ROUTE = "/upload/video"  # POST: the original base64 contract
+INPUTS_ROUTE = "/inputs"  # POST: a client's source file (POST /inputs)
 RESULT_HEADER = "X-Framecast-Result"  # JSON of an item's operation-specific result fields
 # On the status check: how far a long item is, "scenes=3/10" (compose counts scenes).
 PROGRESS_HEADER = "X-Framecast-Progress"
@@ -74,5 +75,10 @@ def media_type_of(name: str) -> str:
 
 
 def is_upload_body(method: str, path: str) -> bool:
-    """Whether a request carries a result's bytes (bodies far above the JSON request limit)."""
-    return (method == "PUT" and path.startswith("/upload/")) or path == BASE64_ROUTE
+    """Whether a request carries a result's or an input's bytes (bodies far above the JSON
+    request limit: their routes check their own caps)."""
+    return (
+        (method == "PUT" and path.startswith("/upload/"))
+        or path == BASE64_ROUTE
+        or (method == "POST" and path == INPUTS_ROUTE)
+    )

@@ -40,11 +40,13 @@ class ResultIntake:
         store: JobStore,
         storage: Storage,
         clock: Callable[[], float],
+        changed: Callable[[str], None] = lambda job_id: None,
     ) -> None:
         self.settings = settings
         self.store = store
         self.storage = storage
         self.clock = clock
+        self.changed = changed  # told each job that changes here (its event streams wake)
         # Live, not persisted: how far each running job's worker says it is (scenes done, of).
         self.rendering: dict[str, tuple[int, int]] = {}
 
@@ -119,6 +121,7 @@ class ResultIntake:
         job = existing_job(self.store, job_id)
         if scenes is not None and not job.status.is_final:
             self.rendering[job_id] = scenes
+            self.changed(job_id)
         if job.status is not JobStatus.QUEUED:
             return job
         self.store.mark_running(job_id, self.clock())
@@ -205,6 +208,7 @@ class ResultIntake:
             self._discard(stored, item, files)
             raise Conflict(f"item {item.index}: it has already failed; a late result is not taken")
         item.files = {**item.files, **{file.name: file for file in files}}
+        self.changed(job.id)
         return item
 
     def _discard(self, clip: StoredObject, item: Item, files: list[ItemFile]) -> None:

@@ -97,8 +97,25 @@ ALTER TABLE jobs ADD COLUMN tenant TEXT;
 CREATE INDEX jobs_by_tenant ON jobs (tenant, created_at, id);
 """
 
+# Source files a tenant uploaded (POST /inputs), usable as media URLs until ``expires_at``;
+# ``key`` is where the bytes are in storage. The sweep finds the expired ones by the index.
+_V5 = """
+CREATE TABLE inputs (
+    id TEXT PRIMARY KEY,
+    tenant TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL,
+    bytes INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    expires_at REAL NOT NULL
+);
+CREATE INDEX inputs_by_expiry ON inputs (expires_at);
+"""
+
 # (version, SQL): append only; a released step is never edited.
-MIGRATIONS: tuple[tuple[int, str], ...] = ((1, _V1), (2, _V2), (3, _V3), (4, _V4))
+MIGRATIONS: tuple[tuple[int, str], ...] = ((1, _V1), (2, _V2), (3, _V3), (4, _V4), (5, _V5))
 LATEST_VERSION = MIGRATIONS[-1][0]
 
 

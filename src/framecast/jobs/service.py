@@ -19,7 +19,9 @@ from framecast.backends.base import Backend
 from framecast.config import Settings
 from framecast.contracts.plan import Plan
 from framecast.errors import BackendError, Conflict, NotFound
+from framecast.jobs.events import JobEvents
 from framecast.jobs.expiry import Expiry
+from framecast.jobs.inputs import sweep as input_sweep
 from framecast.jobs.intake import ResultIntake, existing_job
 from framecast.jobs.model import Item, ItemStatus, Job, JobStatus, Webhook, final_status
 from framecast.jobs.store import JobStore
@@ -71,21 +73,26 @@ class JobService:
         self.webhooks = webhooks
         self.clock = clock
         self.metrics = metrics or ServiceMetrics(store.unfinished)
-        self.intake = ResultIntake(settings, store, storage, clock)
+        self.events = JobEvents()  # wakes GET /jobs/{id}/events streams
+        self.intake = ResultIntake(settings, store, storage, clock, self.events.changed)
         self.expiry = Expiry(settings, store, storage, clock)
         self._finished: dict[str, asyncio.Event] = {}
         self._runs: dict[str, asyncio.Task[None]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
-        """Resume what a previous run left unfinished; start the expiry sweep and webhooks."""
+        """Resume what a previous run left unfinished; start the expiry sweeps (results and
+        inputs) and webhooks."""
         for job in self.store.unfinished():
             log.info("job resumed job_id=%s pending=%d", job.id, len(job.pending_items()))
             self._launch(job)
         self._spawn(self.expiry.run_forever())
+        self._spawn(input_sweep.run_forever(self.settings, self.storage, self.clock))
         self._spawn(self.webhooks.run_forever())
+        self.events.close_on_exit_signals()
 
     async def close(self) -> None:
+        self.events.close()
         for task in list(self._tasks):
             task.cancel()
         for task in list(self._tasks):
@@ -203,7 +210,9 @@ class JobService:
                 output = await asyncio.wait_for(
                     self.backend.run(
                         self.worker_job(job),
-                        StoredRunRecord(self.store, job.id, job.deadline_at, job.tenant),
+                        StoredRunRecord(
+                            self.store, job.id, job.deadline_at, job.tenant, self.events.changed
+                        ),
                     ),
                     remaining,
                 )
@@ -252,3 +261,4 @@ class JobService:
         event = self._finished.pop(job_id, None)
         if event is not None:
             event.set()
+        self.events.changed(job_id)

@@ -48,10 +48,16 @@ class StoredRunRecord:
     """A backend's resume data for one job, kept in the job store."""
 
     def __init__(
-        self, store: JobStore, job_id: str, deadline_at: float, tenant: str | None = None
+        self,
+        store: JobStore,
+        job_id: str,
+        deadline_at: float,
+        tenant: str | None = None,
+        changed: Callable[[str], None] = lambda job_id: None,
     ) -> None:
         self.store, self.job_id, self.deadline_at = store, job_id, deadline_at
         self.tenant = tenant
+        self._changed = changed  # the job's event streams are told of items failed here
 
     def load(self) -> dict[str, Any] | None:
         return self.store.backend_state(self.job_id)
@@ -67,3 +73,4 @@ class StoredRunRecord:
         errors = {int(f["index"]): str(f["error"]) for f in failed if "index" in f}
         if errors:
             self.store.fail_pending(self.job_id, errors)
+            self._changed(self.job_id)

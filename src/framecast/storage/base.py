@@ -62,6 +62,11 @@ def file_key(clip_key: str, name: str) -> str:
     return f"{clip_key.removesuffix('.mp4')}.{name}"
 
 
+def input_key(tenant: str, input_id: str) -> str:
+    """``inputs/{tenant}/{id}``: apart from every job's folder, the tenant's name sanitised."""
+    return f"inputs/{safe_slug(tenant, 64)}/{input_id}"
+
+
 def safe_slug(text: str, limit: int = 48) -> str:
     """ASCII letters, digits, '-', '_' and '.' only; never a path component like '..'."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
@@ -84,6 +89,15 @@ class Storage(ABC):
         if path:
             raise InputError("path: a custom folder needs STORAGE=s3")
         return clip_key(job_id, index, client_id)
+
+    def input_key(self, tenant: str, input_id: str) -> str:
+        """The server-made key of a tenant's uploaded input (POST /inputs)."""
+        return input_key(tenant, input_id)
+
+    def presign_get(self, key: str, expires_at: float) -> str | None:
+        """A URL a worker may GET a stored object from directly until ``expires_at``, or None:
+        the API serves it (at a URL it signs itself)."""
+        return None
 
     def presign_put(self, key: str, expires_at: float) -> str | None:
         """A URL a worker may PUT the clip (or a file of it) to directly, or None: upload

@@ -23,7 +23,13 @@ from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionEr
 from framecast.config import Settings
 from framecast.contracts.upload_urls import media_type_of
 from framecast.errors import ConfigError, InputError, UploadError
-from framecast.storage.base import Storage, StoredObject, copy_checked, safe_slug
+from framecast.storage.base import (
+    Storage,
+    StoredObject,
+    copy_checked,
+    input_key,
+    safe_slug,
+)
 
 MAX_PRESIGN_SECONDS = 7 * 24 * 3600  # SigV4's limit
 
@@ -88,6 +94,18 @@ class S3Storage(Storage):
         # key, so one job's expiry can't delete another's clips.
         folder = f"{path.strip('/')}/{job_id}" if path else job_id
         return f"{self.prefix}{folder}/{index:04d}-{safe_slug(client_id)}.mp4"
+
+    def input_key(self, tenant: str, input_id: str) -> str:
+        return self.prefix + input_key(tenant, input_id)
+
+    def presign_get(self, key: str, expires_at: float) -> str | None:
+        return str(
+            self._client.generate_presigned_url(
+                "get_object",
+                Params={"Bucket": self.bucket, "Key": key},
+                ExpiresIn=_lifetime(expires_at),
+            )
+        )
 
     def presign_put(self, key: str, expires_at: float) -> str | None:
         return str(

@@ -14,7 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from framecast.api.deps import ServicesDep, authenticate, client_address
+from framecast.api.deps import ApiKeyHeaderDep, ServicesDep, authenticate, client_address
 from framecast.api.openapi_responses import METRICS
 from framecast.api.tenants import Role
 from framecast.errors import Forbidden
@@ -26,7 +26,7 @@ router = APIRouter(tags=["health"])
 async def metrics(
     request: Request,
     services: ServicesDep,
-    x_api_key: Annotated[str | None, Header()] = None,
+    x_api_key: ApiKeyHeaderDep,
     authorization: Annotated[str | None, Header()] = None,
 ) -> Response:
     """Jobs, items, renders, downloads, webhooks and uploads, for Prometheus to scrape."""

@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Depends, Header
+from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse
 
 from framecast.api.deps import ApiKeyDep, Services, ServicesDep
 from framecast.api.limits import check_job_limits
 from framecast.api.openapi_responses import OPERATION
+from framecast.api.routes.inputs import resolve_dry_run, resolve_inputs
 from framecast.api.schemas import result_of
 from framecast.api.tenants import Tenant
 from framecast.contracts.audio import AddAudioCreate, AudioCreate, AudioPublic
@@ -49,14 +50,16 @@ class JobHeaders:
     prefer: str | None
     idempotency_key: str | None
     tenant: Tenant
+    base_url: str  # the address the client reached the API at (its input URLs may use it)
 
 
 def job_headers(
+    request: Request,
     tenant: ApiKeyDep,  # the same check as the route's own (FastAPI runs it once a request)
     prefer: Annotated[str | None, Header()] = None,
     idempotency_key: Annotated[str | None, Header(max_length=256)] = None,
 ) -> JobHeaders:
-    return JobHeaders(prefer, idempotency_key, tenant)
+    return JobHeaders(prefer, idempotency_key, tenant, str(request.base_url))
 
 
 JobHeadersDep = Annotated[JobHeaders, Depends(job_headers)]
@@ -175,6 +178,7 @@ async def compose(
     without a duration and the caption files) and renders nothing.
     """
     if body.dry_run:
+        body = resolve_dry_run(body, services, headers.tenant, headers.base_url)
         # The renderer's libraries (audio decoding, font metrics) load for a dry run only, and
         # a few dry runs at a time share the API's threads with its file work.
         from framecast.compose.dry_run import dry_run
@@ -193,9 +197,14 @@ async def run_operation(
 ) -> JSONResponse:
     """Plan, persist and start a job; answer with its result, or 202 if it goes on."""
     tenant = headers.tenant
+    plan = operation.plan(body, services.settings)
+    # Every operation's media URLs are in its plan: input URLs (POST /inputs) become there
+    # what the worker fetches, checked against the tenant and the job's deadline.
+    body_fields = body.model_dump(exclude={"metadata", "webhook_url"})
+    plan = resolve_inputs(plan, body_fields, services, tenant, headers.base_url)
     submission = Submission(
         operation=operation.name,
-        plan=operation.plan(body, services.settings),
+        plan=plan,
         webhook_url=checked_webhook_url(body.webhook_url, services.settings.fetch.allow_private),
         metadata=checked_metadata(body.metadata),
         idempotency=idempotency(operation.name, headers.idempotency_key, tenant.name, body),
