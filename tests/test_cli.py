@@ -65,7 +65,7 @@ def test_render_of_a_url_says_to_pass_a_local_file(tmp_path: Path) -> None:
     result = run_cli("render", url, "--duration", "1", "--out", str(tmp_path))
     assert result.returncode == 2
     assert f"framecast: {url}: pass a local file" in result.stderr
-    assert "POST /video/img2vid" in result.stderr
+    assert "framecast submit, or POST /video/img2vid" in result.stderr
 
 
 def test_render_refuses_two_images_that_would_write_one_clip(tmp_path: Path) -> None:

@@ -1,6 +1,7 @@
-"""The command line: ``framecast serve``, ``framecast worker``, and local work with no server:
+"""The command line: ``framecast serve``, ``framecast worker``, local work with no server:
 ``framecast render``, ``framecast concat``, ``framecast audio``, ``framecast caption`` and
-``framecast compose``."""
+``framecast compose``, and a client of a running service: ``framecast submit``,
+``framecast jobs``."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import logging
 import os
 import sys
 
-from framecast.commands import audio, caption, compose, concat, render
+from framecast.commands import audio, caption, compose, concat, jobs, render, submit
 from framecast.config import Settings
 from framecast.errors import FramecastError, describe_validation_errors
 from framecast.logs import LOG_FORMAT
@@ -28,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
         "worker", help="run the RunPod Serverless worker (SDK options such as --test_input pass on)"
     )
     worker.set_defaults(run=_worker)
-    for command in (render, concat, audio, caption, compose):
+    for command in (render, concat, audio, caption, compose, submit, jobs):
         command.add(commands)
     args, unknown = parser.parse_known_args(argv)
     if unknown and args.command != "worker":

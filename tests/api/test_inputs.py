@@ -255,3 +255,19 @@ def test_an_input_larger_than_a_json_request_is_taken(
     assert len(body) > 8 * 1024 * 1024
     stored = upload(service, body)
     assert (stored["kind"], stored["bytes"]) == ("audio", len(body))
+
+
+def test_a_retry_with_its_idempotency_key_is_the_first_job_even_once_its_input_is_gone(
+    service: ServiceProcess,
+) -> None:
+    stored = upload(service, png_bytes(gradient_rgb(32, 18)))
+    key = {"Idempotency-Key": "render-42"}
+    first = img2vid(service, stored["input_url"], headers=key)
+    assert first.status_code == 200, first.text
+    with InputStore(service.data_dir / "framecast.db") as store:
+        store.delete([stored["input_id"]])  # as the sweep does once it has expired
+    again = img2vid(service, stored["input_url"], headers=key)
+    assert again.status_code == 200, again.text
+    assert again.json()["job_id"] == first.json()["job_id"]
+    fresh = img2vid(service, stored["input_url"])  # without the key: a new job, refused
+    assert fresh.status_code == 404 and "images[0].image_url" in fresh.json()["message"]

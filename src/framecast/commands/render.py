@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from framecast.commands.render_flags import add_render_flags, render_fields
 from framecast.config import Settings
 from framecast.errors import FramecastError
 
@@ -22,31 +23,8 @@ def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     render.add_argument("images", nargs="+", metavar="IMAGE", help="local image files")
     render.add_argument("--duration", type=float, required=True, help="seconds per clip")
     render.add_argument("--out", type=Path, default=Path("."), help="output folder (default .)")
-    render.add_argument("--width", type=int, help="output width (default 1920)")
-    render.add_argument("--height", type=int, help="output height (default 1080)")
-    render.add_argument("--aspect", help="instead of --width/--height: 16:9, 9:16, 1:1 or 4:5")
-    render.add_argument("--fps", type=float, default=24.0)
-    render.add_argument(
-        "--motion", help="zoom_in (default), zoom_out, pan_left/right/up/down, static or random"
-    )
-    render.add_argument("--motions", help="what random picks from, comma-separated")
-    render.add_argument("--seed", type=int, default=0, help="random's picks (default 0)")
-    render.add_argument("--zoom", type=float, help="zoom amount, 1.0-4.0 (default 1.25)")
-    render.add_argument("--easing", help="linear (default) or ease_in_out")
-    render.add_argument("--start", type=_region, help="first framing x,y,w,h (fractions)")
-    render.add_argument("--end", type=_region, help="last framing x,y,w,h (fractions)")
-    render.add_argument("--fit", help="cover (default), contain or blur")
-    render.add_argument("--background", help='bar colour of --fit contain (default "#000000")')
+    add_render_flags(render)
     render.set_defaults(run=run)
-
-
-def _region(text: str) -> dict[str, float]:
-    """``x,y,w,h`` → a framing rectangle (validated with the rest of the options)."""
-    try:
-        x, y, w, h = (float(part) for part in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected x,y,w,h fractions, got {text!r}") from None
-    return {"x": x, "y": y, "w": w, "h": h}
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -61,14 +39,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         shapes = ", ".join(ASPECTS)
         print(f"framecast: --aspect is one of {shapes}, without --width/--height", file=sys.stderr)
         return 2
-    names = ("width", "height", "fps", "seed", "motion", "zoom", "easing", "start", "end", "fit")
-    options = {k: getattr(args, k) for k in (*names, "background")}
-    if args.aspect:
-        options["width"], options["height"] = ASPECTS[args.aspect]
-    if args.motions:
-        options["motions"] = args.motions.split(",")
+    options = render_fields(args)
+    aspect = options.pop("aspect", None)
+    if aspect:
+        options["width"], options["height"] = ASPECTS[aspect]
     # Refusals (InputError, pydantic's ValidationError) are printed by the command line.
-    block = RenderBlock.model_validate({k: v for k, v in options.items() if v is not None})
+    block = RenderBlock.model_validate(options)
     specs = [render_spec(block, None, i) for i in range(len(args.images))]
     if args.duration <= 0:
         print("framecast: --duration must be above 0 seconds", file=sys.stderr)
@@ -117,8 +93,8 @@ def _refusal(images: list[str], out: Path) -> str | None:
     for image in images:
         if "://" in image:
             return (
-                f"{image}: pass a local file; framecast render reads local images (send URLs to"
-                " a running service: POST /video/img2vid)"
+                f"{image}: pass a local file; framecast render reads local images (for URLs,"
+                " a running service: framecast submit, or POST /video/img2vid)"
             )
         if not Path(image).is_file():
             return f"{image}: " + ("not a file" if Path(image).exists() else "no such file")

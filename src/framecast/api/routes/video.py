@@ -200,14 +200,17 @@ async def run_operation(
     plan = operation.plan(body, services.settings)
     # Every operation's media URLs are in its plan: input URLs (POST /inputs) become there
     # what the worker fetches, checked against the tenant and the job's deadline.
-    body_fields = body.model_dump(exclude={"metadata", "webhook_url"})
-    plan = resolve_inputs(plan, body_fields, services, tenant, headers.base_url)
+    # A retry of a job already made is answered with that job, even once its inputs are gone.
+    keyed = idempotency(operation.name, headers.idempotency_key, tenant.name, body)
+    if keyed is None or services.jobs.store.idempotent_job(keyed[0]) is None:
+        body_fields = body.model_dump(exclude={"metadata", "webhook_url"})
+        plan = resolve_inputs(plan, body_fields, services, tenant, headers.base_url)
     submission = Submission(
         operation=operation.name,
         plan=plan,
         webhook_url=checked_webhook_url(body.webhook_url, services.settings.fetch.allow_private),
         metadata=checked_metadata(body.metadata),
-        idempotency=idempotency(operation.name, headers.idempotency_key, tenant.name, body),
+        idempotency=keyed,
         key_prefix=checked_path(body.path, services),
         tenant=tenant.name,
     )
