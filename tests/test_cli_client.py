@@ -249,3 +249,16 @@ def _pump(source: socket.socket, dest: socket.socket, lose: bool) -> None:
         pass
     for sock in (source, dest):
         sock.close()
+
+
+def test_a_bad_flag_is_refused_before_any_upload(service: ServiceProcess, tmp_path: Path) -> None:
+    photo = tmp_path / "photo.png"
+    photo.write_bytes(png_bytes(gradient_rgb(32, 18)))
+    result = client_cli(
+        "submit", str(photo), "--duration", "2", "--width", "0", "--height", "64", *on(service)
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert "width" in result.stderr and "uploaded" not in result.stderr
+    with service.client() as http:  # nothing reached the service
+        assert http.get("/jobs").json()["jobs"] == []
+    assert not list((service.data_dir / "output").rglob("*.*"))

@@ -43,11 +43,20 @@ def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    from framecast.contracts.img2vid import Img2VidCreate
+
     sources = [image if "://" in image else local_file(image, "IMAGE") for image in args.images]
+    ids = _ids(sources)
+    # The request's own checks first (the contracts are light): a bad flag uploads nothing.
+    # Refusals are printed by the command line, naming the field.
+    placeholders = [{"id": i, "image_url": "https://example.com/image"} for i in ids]
+    Img2VidCreate.model_validate(
+        {"duracao": args.duration, **render_fields(args), "images": placeholders}
+    ).output_size(None)
     with connect(args) as client:
         images = [
             {"id": item_id, "image_url": _image_url(client, source)}
-            for item_id, source in zip(_ids(sources), sources, strict=True)
+            for item_id, source in zip(ids, sources, strict=True)
         ]
         body = {"duracao": args.duration, **render_fields(args), "images": images}
         # One key for every attempt: a submission retried after a lost answer is the same job.
