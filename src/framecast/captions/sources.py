@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
+from pathlib import Path
 
 from framecast.captions.model import Captions, Cue, Word
 from framecast.contracts.caption import SOURCES, AlignmentSpec, CaptionsSpec, WordSpec
@@ -80,6 +81,14 @@ def words_from_cues(cues: Sequence[Cue]) -> list[Word]:
     for cue in cues:
         words += _spread(cue.text.split(), cue.start, cue.end)
     return words
+
+
+def fetched_text(path: Path, kind: str) -> str:
+    """A captions file fetched for ``captions.{kind}``, as text (UTF-8, a BOM dropped)."""
+    try:
+        return path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"captions.{kind}: the file is not UTF-8 text") from exc
 
 
 def read_captions(kind: str, source: Source) -> Captions:

@@ -36,7 +36,8 @@ def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from framecast.compose.video import caption_build, compose_video, measure
+    from framecast.compose.dry_run import measured_inputs, timeline_of
+    from framecast.compose.video import compose_video
     from framecast.contracts.compose import (
         ComposeCreate,
         ComposeSource,
@@ -65,18 +66,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     with tempfile.TemporaryDirectory(prefix="framecast-compose-", dir=settings.work_dir) as tmp:
         work = Path(tmp)
         wanted, files = compose_inputs(item, options.captions, work)
-        _fetch_or_link(wanted, settings)
         if args.dry_run or body.dry_run:
-            measured = measure(item.scenes, files, options)
-            shown: dict[str, Any] = {"timeline": measured.public()}
-            if options.captions is not None:
-                size = (options.render.width, options.render.height)
-                built = caption_build(
-                    options.captions, item.scenes, measured, files, size, font_cache(settings)
-                )
-                shown |= {"pages": built.pages, "words": len(built.words)}
-            print(json.dumps(shown, indent=2))
+            _fetch_or_link(measured_inputs(item, wanted, files), settings)
+            print(json.dumps(timeline_of(item, options, files, settings), indent=2))
             return 0
+        _fetch_or_link(wanted, settings)
         made = compose_video(
             item.scenes,
             item.music,

@@ -17,7 +17,7 @@ from framecast.contracts.compose import ComposeCreate, ComposeOptions, ComposeSo
 from framecast.errors import InputError, ItemError, JobStopped
 from framecast.public_http import trusting
 from framecast.worker.fetch import make_client
-from framecast.worker.inputs import fetch_inputs
+from framecast.worker.inputs import Input, fetch_inputs
 from framecast.worker.ops.caption import font_cache
 from framecast.worker.ops.compose import compose_inputs
 
@@ -47,33 +47,42 @@ def _dry_run(body: ComposeCreate, settings: Settings) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="framecast-dry-run-", dir=settings.work_dir) as folder:
         work = Path(folder)
         wanted, files = compose_inputs(item, options.captions, work)
-        needed = [entry for entry in wanted if entry.path in _measured_files(item, files)]
         with make_client(settings.fetch, trusting(settings.worker_upload_base_url)) as client:
-            fetch_inputs(needed, settings, lambda wait=True: time.monotonic() < deadline, client)
-        measured = measure(item.scenes, files, options)
-        answer: dict[str, Any] = {
-            "code": 200,
-            "message": "dry run: the timeline; nothing was rendered",
-            "dry_run": True,
-            "id": body.id,
-            "timeline": measured.public(),
-        }
-        if options.captions is not None:
-            size = (options.render.width, options.render.height)
-            cache = font_cache(settings)
-            built = caption_build(options.captions, item.scenes, measured, files, size, cache)
-            answer |= {"pages": built.pages, "words": len(built.words)}
-            if built.warnings:
-                answer["warnings"] = built.warnings
-    return answer
+            fetch_inputs(
+                measured_inputs(item, wanted, files),
+                settings,
+                lambda wait=True: time.monotonic() < deadline,
+                client,
+            )
+        shown = timeline_of(item, options, files, settings)
+    message = "dry run: the timeline; nothing was rendered"
+    return {"code": 200, "message": message, "dry_run": True, "id": body.id, **shown}
 
 
-def _measured_files(item: ComposeSource, files: ComposeFiles) -> set[Path]:
-    """What decides the timeline: narrations, videos lasting their own length, caption files."""
+def timeline_of(
+    item: ComposeSource, options: ComposeOptions, files: ComposeFiles, settings: Settings
+) -> dict[str, Any]:
+    """The timeline in full and, with captions, their pages (the API's and the CLI's dry run)."""
+    measured = measure(item.scenes, files, options)
+    shown: dict[str, Any] = {"timeline": measured.public()}
+    if options.captions is not None:
+        size = (options.render.width, options.render.height)
+        cache = font_cache(settings)
+        built = caption_build(options.captions, item.scenes, measured, files, size, cache)
+        shown |= {"pages": built.pages, "words": len(built.words)}
+        if built.warnings:
+            shown["warnings"] = built.warnings
+    return shown
+
+
+def measured_inputs(item: ComposeSource, wanted: list[Input], files: ComposeFiles) -> list[Input]:
+    """Of ``wanted``, what decides the timeline: narrations, videos lasting their own length,
+    caption files (no image, no music)."""
     measured = {path for parts in files.narrations.values() for path in parts}
     measured |= {
         files.videos[i]
         for i, scene in enumerate(item.scenes)
         if i in files.videos and scene.duration is None and not scene.narration_parts()
     }
-    return measured | {path for path in (files.captions_text, files.font) if path is not None}
+    measured |= {path for path in (files.captions_text, files.font) if path is not None}
+    return [entry for entry in wanted if entry.path in measured]

@@ -53,7 +53,6 @@ class Burn:
 class SegmentMade:
     """What rendering a segment learnt: each image's framing, video frames held at an end."""
 
-    frames: int = 0
     rendered: int = 0  # frames made so far (read by another thread for progress)
     framings: dict[int, Framing] = field(default_factory=dict)
     held: dict[int, int] = field(default_factory=dict)
@@ -128,7 +127,6 @@ def render_segment(
                 made_frames.close()  # a stop or a failure closes the scenes' decoders now
     except RenderStopped as exc:
         raise ItemError(f"{exc}: the job was cancelled or passed its deadline") from exc
-    made.frames = len(frames)
     made.log = pipe.log
     return made
 

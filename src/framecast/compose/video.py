@@ -24,7 +24,7 @@ from framecast.captions.build import CaptionBuild, build_captions
 from framecast.captions.font_check import check_font_log, isolated_fontconfig, prepare_fonts_dir
 from framecast.captions.fonts import FontBook
 from framecast.captions.model import Captions, Word
-from framecast.captions.sources import read_captions
+from framecast.captions.sources import fetched_text, read_captions
 from framecast.compose.join import join_segments
 from framecast.compose.picture import Burn, SceneSource, SegmentMade, render_segment
 from framecast.compose.timeline import SceneTime, Timeline, build_timeline
@@ -383,10 +383,7 @@ def _captions_text(captions: ComposeCaptions, fetched: Path | None) -> str | Non
     kind = captions.source()
     if fetched is None or kind not in TEXT_SOURCES:
         return None
-    try:
-        return fetched.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"captions.{kind}: the file is not UTF-8 text") from exc
+    return fetched_text(fetched, kind)
 
 
 def scene_sources(

@@ -15,10 +15,10 @@ from framecast.captions.font_check import check_font_log, isolated_fontconfig, p
 from framecast.captions.fonts import FontBook
 from framecast.captions.model import Captions
 from framecast.captions.sidecars import srt_text, vtt_text, words_json
-from framecast.captions.sources import read_captions
+from framecast.captions.sources import fetched_text, read_captions
 from framecast.config import Settings
 from framecast.contracts.caption import TEXT_SOURCES, CaptionJob, CaptionOptions, CaptionSource
-from framecast.errors import InputError, ItemError
+from framecast.errors import ItemError
 from framecast.render.caption_burn import BurnResult, burn_captions, probe_picture
 from framecast.render.ffmpeg import FfmpegStopped
 from framecast.worker.inputs import Input, fetch_inputs
@@ -88,11 +88,7 @@ def source_captions(item: CaptionSource, text_file: Path | None) -> Captions:
         return read_captions(kind, getattr(item.captions, kind))
     if text_file is None:
         return read_captions(kind, getattr(item.captions, kind))
-    try:
-        text = text_file.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"captions.{kind}: the file is not UTF-8 text") from exc
-    return read_captions(kind, text)
+    return read_captions(kind, fetched_text(text_file, kind))
 
 
 def caption_video(

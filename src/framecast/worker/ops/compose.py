@@ -46,23 +46,21 @@ def compose_inputs(
 ) -> tuple[list[Input], ComposeFiles]:
     """Every download of ``item`` and where each lands (the worker's and the CLI's list)."""
     wanted: list[Input] = []
-    files = ComposeFiles()
+    images: dict[int, Path] = {}
+    videos: dict[int, Path] = {}
+    narrations: dict[int, list[Path]] = {}
     for i, scene in enumerate(item.scenes):
         field = f"scenes[{i}]"
         if scene.image_url is not None:
-            files.images[i] = work / f"scene{i}.image"
-            wanted.append(
-                Input(scene.image_url, files.images[i], MediaKind.IMAGE, f"{field}.image_url")
-            )
+            images[i] = work / f"scene{i}.image"
+            wanted.append(Input(scene.image_url, images[i], MediaKind.IMAGE, f"{field}.image_url"))
         if scene.video_url is not None:
-            files.videos[i] = work / f"scene{i}.video"
-            wanted.append(
-                Input(scene.video_url, files.videos[i], MediaKind.VIDEO, f"{field}.video_url")
-            )
+            videos[i] = work / f"scene{i}.video"
+            wanted.append(Input(scene.video_url, videos[i], MediaKind.VIDEO, f"{field}.video_url"))
         parts = scene.narration_parts()
         if parts:
-            files.narrations[i] = [work / f"scene{i}.narration{j}" for j in range(len(parts))]
-            for j, (url, path) in enumerate(zip(parts, files.narrations[i], strict=True)):
+            narrations[i] = [work / f"scene{i}.narration{j}" for j in range(len(parts))]
+            for j, (url, path) in enumerate(zip(parts, narrations[i], strict=True)):
                 name = f"{field}.narration_url" + (f"[{j}]" if len(parts) > 1 else "")
                 wanted.append(Input(url, path, MediaKind.AUDIO, name))
     music = captions_text = font = None
@@ -78,9 +76,7 @@ def compose_inputs(
     if item.font_url is not None:
         font = work / "font.src"
         wanted.append(Input(item.font_url, font, MediaKind.FONT, "captions.style.font_url"))
-    return wanted, ComposeFiles(
-        files.images, files.videos, files.narrations, music, captions_text, font
-    )
+    return wanted, ComposeFiles(images, videos, narrations, music, captions_text, font)
 
 
 def _produce(
